@@ -1,0 +1,18 @@
+"""User accounts (API.md: POST /users)."""
+
+from flask_smorest import Blueprint
+
+from app.api.auth_context import require_roles
+from app.schemas.users import UserCreateSchema, UserSchema
+from app.services import accounts
+
+blp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="用户账号")
+
+
+@blp.route("/users", methods=["POST"])
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(body: dict) -> object:
+    """Create an account (process_admin)."""
+    actor = require_roles("process_admin")
+    return accounts.create_user(**body, actor_id=actor.id)

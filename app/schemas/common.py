@@ -1,0 +1,22 @@
+"""Shared pieces: the error envelope and pagination arguments."""
+
+import marshmallow as ma
+from marshmallow import validate
+
+
+class ErrorBodySchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"example": "validation_failed"})
+    message = ma.fields.String(required=True)
+    fields = ma.fields.Dict(
+        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+        metadata={"description": "field name → messages"},
+    )
+
+
+class ErrorSchema(ma.Schema):
+    error = ma.fields.Nested(ErrorBodySchema, required=True)
+
+
+class PageArgs(ma.Schema):
+    limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
