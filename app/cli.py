@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from app.errors import ValidationFailed
 from app.models import ROLES
@@ -18,6 +19,7 @@ _HOME_ORG = {
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
@@ -39,10 +41,11 @@ def create_user_command(username: str, password: str, roles: tuple[str, ...], or
         for field, messages in exc.fields.items():
             click.echo(f"{field}: {'；'.join(messages)}", err=True)
         raise SystemExit(1) from exc
-    click.echo(f"created user {user.username} (id {user.id}) in org {user.org_id} with roles {','.join(roles)}")
+    click.echo(f"created user {user.username} (id {user.id}) in org {user.org_id}, roles {','.join(roles)}")
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the Ministry, the operator, the 31 designated pilots and the demo accounts."""
     result = seed.load_demo()

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -75,35 +76,44 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
+def _plain(obj: Org | User) -> SimpleNamespace:
+    """A detached copy of a row's columns: tests must not share an app context (and with it the
+    session and `g`) with the requests they make, or one request's state leaks into the next."""
+    return SimpleNamespace(**{c.key: getattr(obj, c.key) for c in obj.__table__.columns})
+
+
 class World:
-    """A small tree of organisations and one account per role, made on demand."""
+    """A small tree of organisations, and accounts made on demand (see `user`)."""
 
-    def __init__(self) -> None:
-        self.ministry = accounts.create_org(name="教育部思想政治工作司", kind="ministry")
-        self.operator_org = accounts.create_org(name="全国高校思想政治工作网", kind="operator")
-        self.uni = accounts.create_org(name="北京航空航天大学", kind="university", province="北京",
-                                       school_type="undergraduate", pilot_status="designated",
-                                       pilot_batch=2019)
-        self.other_uni = accounts.create_org(name="浙江大学", kind="university", province="浙江",
-                                             school_type="undergraduate", pilot_status="designated",
-                                             pilot_batch=2019)
-        self.logistics = accounts.create_org(name="后勤保障处", kind="department", parent_id=self.uni.id,
-                                             code="logistics")
-        self.other_logistics = accounts.create_org(name="后勤保障处", kind="department",
-                                                   parent_id=self.other_uni.id, code="logistics")
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        with app.app_context():
+            org = accounts.create_org
+            self.ministry = _plain(org(name="教育部思想政治工作司", kind="ministry"))
+            self.operator_org = _plain(org(name="全国高校思想政治工作网", kind="operator"))
+            self.uni = _plain(org(name="北京航空航天大学", kind="university", province="北京",
+                                  school_type="undergraduate", pilot_status="designated", pilot_batch=2019))
+            self.other_uni = _plain(org(name="浙江大学", kind="university", province="浙江",
+                                        school_type="undergraduate", pilot_status="designated",
+                                        pilot_batch=2019))
+            self.logistics = _plain(org(name="后勤保障处", kind="department", parent_id=self.uni.id,
+                                        code="logistics"))
+            self.other_logistics = _plain(org(name="后勤保障处", kind="department",
+                                              parent_id=self.other_uni.id, code="logistics"))
 
-    def user(self, username: str, role: str, org: Org | None = None) -> User:
+    def user(self, username: str, role: str, org: SimpleNamespace | None = None) -> SimpleNamespace:
         default_org = {
             "process_admin": self.operator_org, "operator": self.operator_org,
             "moe_reviewer": self.ministry, "department_handler": self.logistics,
         }.get(role, self.uni)
-        return accounts.create_user(username=username, password=PASSWORD, display_name=username,
-                                    org_id=(org or default_org).id, roles=[role])
+        with self.app.app_context():
+            return _plain(accounts.create_user(username=username, password=PASSWORD, display_name=username,
+                                               org_id=(org or default_org).id, roles=[role]))
 
 
 @pytest.fixture
-def world(ctx: None) -> World:
-    return World()
+def world(app: Flask) -> World:
+    return World(app)
 
 
 def bearer(client: FlaskClient, username: str, password: str = PASSWORD) -> dict[str, str]:

@@ -35,7 +35,7 @@ def _violations(root: Path = APP) -> list[str]:
         layer, imports = _layer(path, root), _imports(path)
         rel = path.relative_to(root.parent)
 
-        def bad(reason: str, names: set[str]) -> None:
+        def bad(reason: str, names: set[str], rel: Path = rel) -> None:
             found.extend(f"{rel}: {reason}: {name}" for name in sorted(names))
 
         spiff = {n for n in imports if n.split(".")[0] == "SpiffWorkflow"}

@@ -6,7 +6,8 @@ from app.api.auth_context import current_user, require_roles
 from app.schemas.orgs import OrgCreateSchema, OrgListArgs, OrgPageSchema, OrgSchema
 from app.services import accounts
 
-blp = Blueprint("api_orgs", __name__, url_prefix="/api/v1", description="单位（部委、运营方、高校、院系部门）")
+blp = Blueprint("api_orgs", __name__, url_prefix="/api/v1",
+                description="单位（部委、运营方、高校、院系部门）")
 
 
 @blp.route("/orgs", methods=["POST"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.extensions import db
 from app.models import User
 from app.services import clock
 from tests.conftest import PASSWORD, bearer
@@ -48,10 +49,9 @@ def test_expired_token_is_refused(client, world, monkeypatch) -> None:
 def test_deactivated_user_token_is_refused(client, world, app) -> None:
     user = world.user("alice", "student")
     headers = bearer(client, "alice")
-    from app.extensions import db
-
-    db.session.get(User, user.id).active = False
-    db.session.commit()
+    with app.app_context():
+        db.session.get(User, user.id).active = False
+        db.session.commit()
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 

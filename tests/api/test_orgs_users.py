@@ -7,7 +7,7 @@ from app.models import User
 from tests.conftest import PASSWORD, bearer
 
 
-def test_process_admin_creates_orgs_and_users(client, world) -> None:
+def test_process_admin_creates_orgs_and_users(app, client, world) -> None:
     world.user("root", "process_admin")
     headers = bearer(client, "root")
     uni = client.post("/api/v1/orgs", json={"name": "新大学", "kind": "university", "province": "江苏",
@@ -25,8 +25,9 @@ def test_process_admin_creates_orgs_and_users(client, world) -> None:
     assert user.status_code == 201
     body = user.get_json()
     assert body["roles"] == ["university_admin"] and "password" not in body
-    stored = db.session.scalar(db.select(User).where(User.username == "newadmin"))
-    assert stored.password_hash.startswith("$argon2id$")
+    with app.app_context():
+        stored = db.session.scalar(db.select(User).where(User.username == "newadmin"))
+        assert stored.password_hash.startswith("$argon2id$")
     assert client.post("/api/v1/auth/token",
                        json={"username": "newadmin", "password": "Secret-2026"}).status_code == 200
 

@@ -1,0 +1,54 @@
+"""A person logs in with a real browser (phone-sized) and sees their role's navigation."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def _nav_labels(page) -> list[str]:  # noqa: ANN001
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():  # phone width: the menu is collapsed behind the toggler
+        toggler.click()
+        page.locator("#mainnav.show").wait_for()
+    return [t.strip() for t in page.locator("[data-testid=main-nav] a").all_inner_texts()]
+
+
+def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, world) -> None:  # noqa: ANN001
+    world.user("root", "process_admin")
+    _login(page, live_server, "root")
+    labels = _nav_labels(page)
+    assert "用户管理" in labels and "单位管理" in labels
+    assert "平台管理员" in page.locator("[data-testid=account-link]").inner_text()
+    page.click("text=用户管理")
+    page.wait_for_url(f"{live_server}/admin/users")
+    assert "root" in page.locator("[data-testid=user-table]").inner_text()
+
+
+def test_student_sees_only_student_navigation(page, live_server, world) -> None:  # noqa: ANN001
+    world.user("stu", "student")
+    _login(page, live_server, "stu")
+    labels = _nav_labels(page)
+    assert "用户管理" not in labels and "单位管理" not in labels
+    assert "首页" in labels
+    assert "（学生）" in page.locator("[data-testid=account-link]").inner_text()
+
+
+def test_wrong_password_shows_an_error_in_chinese(page, live_server, world) -> None:  # noqa: ANN001
+    world.user("stu", "student")
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "stu")
+    page.fill("#password", "not-the-password-1")
+    page.click("button[type=submit]")
+    assert "用户名或密码错误" in page.locator("[data-testid=login-error]").inner_text()
