@@ -52,3 +52,9 @@ def test_wrong_password_shows_an_error_in_chinese(page, live_server, world) -> N
     page.fill("#password", "not-the-password-1")
     page.click("button[type=submit]")
     assert "用户名或密码错误" in page.locator("[data-testid=login-error]").inner_text()
+
+
+def test_api_docs_page_renders_the_openapi_document(page, live_server) -> None:  # noqa: ANN001
+    page.goto(f"{live_server}/api-docs")
+    page.locator(".swagger-ui .info").wait_for(timeout=15000)
+    assert "/api/v1/auth/token" in page.locator("#swagger-ui").inner_text()
