@@ -2,14 +2,33 @@
 
 from app.models.api_token import ApiToken
 from app.models.audit_event import AuditEvent
+from app.models.calendar_override import CalendarOverride
+from app.models.human_task import TASK_STATUSES, HumanTask
 from app.models.login_failure import LoginFailure
+from app.models.notification import Notification
 from app.models.org import ORG_KINDS, PILOT_STATUSES, SCHOOL_TYPES, Org
+from app.models.process_definition import ProcessDefinition
+from app.models.process_instance import INSTANCE_STATUSES, ProcessInstance
+from app.models.stored_file import StoredFile
+from app.models.task_comment import TaskComment
+from app.models.timer import TIMER_STATUSES, Timer
 from app.models.user import ROLES, User, UserRole
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "CalendarOverride",
+    "HumanTask",
+    "INSTANCE_STATUSES",
     "LoginFailure",
+    "Notification",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "StoredFile",
+    "TASK_STATUSES",
+    "TIMER_STATUSES",
+    "TaskComment",
+    "Timer",
     "ORG_KINDS",
     "Org",
     "PILOT_STATUSES",

@@ -1,0 +1,48 @@
+"""Ready user tasks, projected out of the engine state so that inboxes are plain indexed SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models._time import TZDateTime, utcnow
+from app.models.process_instance import ProcessInstance
+
+TASK_STATUSES = ("ready", "completed", "cancelled")
+
+
+class HumanTask(db.Model):
+    __tablename__ = "human_task"
+    __table_args__ = (
+        Index("ix_human_task_group_inbox", "status", "role", "org_id", "due_at"),
+        Index("ix_human_task_assignee_inbox", "assignee_id", "status", "due_at"),
+        Index("ix_human_task_completed_by", "completed_by", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    process_key: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(40))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(20), default="ready")
+    due_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # What the person submitted (the form's declared fields only).
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set once a due-soon reminder / overdue notice went out, so each is sent once.
+    reminded_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    overdue_notified_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+
+    instance: Mapped[ProcessInstance] = relationship()
