@@ -1,14 +1,17 @@
-"""Flask commands: create-user, seed-demo (more arrive with the workflow core)."""
+"""Flask commands: create-user, seed-demo, timers fire, processes deploy, scheduler."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import click
-from flask import Flask
-from flask.cli import with_appcontext
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from app.errors import ValidationFailed
 from app.models import ROLES
-from app.services import accounts, seed
+from app.services import accounts, clock, processes, seed, timers
 
 # Where an account lands when --org-id is not given, for roles that belong to a national body.
 _HOME_ORG = {
@@ -52,6 +55,65 @@ def seed_demo_command() -> None:
     click.echo(f"universities: {result['universities']}, demo users created: {result['users_created']}")
 
 
+timers_group = AppGroup("timers", help="Workflow timers.")
+
+
+@timers_group.command("fire")
+@click.option("--at", "at", default=None,
+              help="ISO 8601 instant (default: now); without an offset, Beijing time")
+def timers_fire_command(at: str | None) -> None:
+    """Fire every timer due at that instant and print how many fired."""
+    moment = _parse_instant(at) if at else clock.now()
+    result = timers.tick(moment)
+    click.echo(f"fired {result['fired']} timer(s); reminders {result['reminded']}, overdue notices "
+               f"{result['overdue']}")
+
+
+def _parse_instant(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 date-time: {text!r}", param_hint="--at") from exc
+    return moment.replace(tzinfo=clock.SHANGHAI) if moment.tzinfo is None else moment
+
+
+processes_group = AppGroup("processes", help="BPMN process definitions.")
+
+
+@processes_group.command("deploy")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def processes_deploy_command(path: Path | None) -> None:
+    """Validate and deploy the BPMN files in workflows/ (or PATH). Exit 1 if any is invalid."""
+    reports = processes.deploy_path(path or processes.WORKFLOWS_DIR)
+    invalid = False
+    for report in reports:
+        if report.problems:
+            invalid = True
+            click.echo(f"{report.path}: invalid", err=True)
+            for problem in report.problems:
+                where = f"line {problem['line']}: " if problem.get("line") else ""
+                click.echo(f"  {where}{problem['message']}", err=True)
+        else:
+            state = "deployed as" if report.created else "unchanged,"
+            click.echo(f"{report.path}: {report.key} {state} version {report.version}")
+    if not reports:
+        click.echo("no .bpmn files found", err=True)
+    if invalid or not reports:
+        raise SystemExit(1)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the background jobs (timers, reminders, e-mail) in this process until stopped."""
+    from app.jobs import run_blocking
+
+    run_blocking(current_app._get_current_object())
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(timers_group)
+    app.cli.add_command(processes_group)
+    app.cli.add_command(scheduler_command)

@@ -52,8 +52,10 @@ def _violations(root: Path = APP) -> list[str]:
         if path != root / "__init__.py" and layer not in {"api", "web", "cli", "jobs"}:
             bad("nothing below the surfaces imports api/web/cli/jobs", upper)
         if layer in {"api", "web", "cli", "jobs"}:
+            # `flask scheduler` (cli) runs the jobs; otherwise no surface imports another.
+            allowed = {layer, "jobs"} if layer == "cli" else {layer}
             bad("surfaces do not import each other",
-                {n for n in upper if n.split(".")[1] != layer})
+                {n for n in upper if n.split(".")[1] not in allowed})
         if layer in {"services", "models", "engine"}:
             bad("services and models never touch the request",
                 {n for n in imports if n in {"flask.request", "flask.abort", "flask.session"}})

@@ -6,7 +6,9 @@ from app.models.calendar_override import CalendarOverride
 from app.models.human_task import TASK_STATUSES, HumanTask
 from app.models.login_failure import LoginFailure
 from app.models.notification import Notification
+from app.models.one_time_secret import OneTimeSecret
 from app.models.org import ORG_KINDS, PILOT_STATUSES, SCHOOL_TYPES, Org
+from app.models.pilot_application import APPLICATION_STATUSES, PilotApplication, ReviewWindow
 from app.models.process_definition import ProcessDefinition
 from app.models.process_instance import INSTANCE_STATUSES, ProcessInstance
 from app.models.stored_file import StoredFile
@@ -15,6 +17,10 @@ from app.models.timer import TIMER_STATUSES, Timer
 from app.models.user import ROLES, User, UserRole
 
 __all__ = [
+    "APPLICATION_STATUSES",
+    "OneTimeSecret",
+    "PilotApplication",
+    "ReviewWindow",
     "ApiToken",
     "AuditEvent",
     "CalendarOverride",

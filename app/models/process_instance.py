@@ -37,3 +37,7 @@ class ProcessInstance(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
 
     definition: Mapped[ProcessDefinition] = relationship()
+
+    # SQLAlchemy adds `WHERE row_version = <loaded>` to every UPDATE and bumps it: a step computed
+    # from a stale load fails (StaleDataError → 409) instead of overwriting another's step.
+    __mapper_args__ = {"version_id_col": row_version}

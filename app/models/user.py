@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -41,6 +41,8 @@ class User(db.Model):
     session_nonce: Mapped[str] = mapped_column(String(40), default=new_session_nonce)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     password_changed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Set for accounts opened with a one-time password: the first login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     org: Mapped[Org] = relationship()
     role_rows: Mapped[list[UserRole]] = relationship(

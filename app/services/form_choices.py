@@ -1,0 +1,60 @@
+"""Choices a form takes from data: `x-ui: {"choices": "<name>"}` on a property names a resolver here.
+
+A resolver gets the form's context (``university_id``, ``user_id``, ``org_id`` …) and returns
+``[(value, label), ...]``. The values become the property's ``enum``, so validation refuses anything
+the caller could not have picked (e.g. a department of another university).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Org
+
+Choice = tuple[Any, str]
+Resolver = Callable[[dict[str, Any]], list[Choice]]
+
+_RESOLVERS: dict[str, Resolver] = {}
+
+
+def register(name: str) -> Callable[[Resolver], Resolver]:
+    """Decorator: make `fn` the resolver of `x-ui.choices == name`."""
+
+    def decorate(fn: Resolver) -> Resolver:
+        if name in _RESOLVERS and _RESOLVERS[name] is not fn:
+            raise ValueError(f"choices resolver {name!r} is already registered")
+        _RESOLVERS[name] = fn
+        return fn
+
+    return decorate
+
+
+def known(name: str) -> bool:
+    return name in _RESOLVERS
+
+
+def resolve(name: str, context: dict[str, Any] | None) -> list[Choice]:
+    """The choices of `name` for this context; an unknown name is a bug in a form file."""
+    try:
+        resolver = _RESOLVERS[name]
+    except KeyError:
+        raise LookupError(f"no choices resolver named {name!r}") from None
+    return [(value, str(label)) for value, label in resolver(dict(context or {}))]
+
+
+@register("departments")
+def departments(context: dict[str, Any]) -> list[Choice]:
+    """The departments of the context's university; none without one (nothing to pick, nothing valid)."""
+    university_id = context.get("university_id")
+    if not isinstance(university_id, int) or isinstance(university_id, bool):
+        return []
+    rows = db.session.execute(
+        select(Org.id, Org.name)
+        .where(Org.kind == "department", Org.parent_id == university_id)
+        .order_by(Org.name, Org.id)
+    )
+    return [(row.id, row.name) for row in rows]

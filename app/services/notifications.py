@@ -1,0 +1,93 @@
+"""In-app notifications, and e-mail through SMTP when one is configured (otherwise logged only)."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import func, select, update
+
+from app.engine.specs import ORG_SCOPED_ROLES
+from app.extensions import db
+from app.models import Notification, User, UserRole
+from app.services import clock
+
+log = logging.getLogger(__name__)
+
+
+def users_with_role(role: str, org_id: int | None) -> list[User]:
+    """Holders of `role`; for roles inside a university, only those of `org_id` (none without one)."""
+    query = select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+    if role in ORG_SCOPED_ROLES:
+        if org_id is None:
+            return []
+        query = query.where(User.org_id == org_id)
+    elif org_id is not None:
+        query = query.where(User.org_id == org_id)
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def notify(users: list[User], *, kind: str, title: str, body: str = "", link: str | None = None) -> int:
+    for user in users:
+        db.session.add(Notification(user_id=user.id, kind=kind, title=title[:300], body=body, link=link))
+    return len(users)
+
+
+def notify_role(role: str, org_id: int | None, *, kind: str, title: str, body: str = "",
+                link: str | None = None) -> int:
+    return notify(users_with_role(role, org_id), kind=kind, title=title, body=body, link=link)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(select(func.count()).where(Notification.user_id == user.id,
+                                                        Notification.read_at.is_(None))) or 0
+
+
+def recent(user: User, limit: int = 50) -> list[Notification]:
+    return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                   .order_by(Notification.created_at.desc(), Notification.id.desc())
+                                   .limit(limit)))
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.read_at.is_(None))
+                       .values(read_at=clock.now()))
+    db.session.commit()
+
+
+def send_pending_email(limit: int = 100) -> int:
+    """E-mail notifications not yet sent, to users with an address. Without SMTP_HOST only logs."""
+    config = current_app.config
+    rows = db.session.execute(
+        select(Notification, User).join(User, User.id == Notification.user_id)
+        .where(Notification.emailed_at.is_(None), User.email.is_not(None))
+        .order_by(Notification.id).limit(limit)).all()
+    sent = 0
+    smtp = None
+    try:
+        if rows and config["SMTP_HOST"]:
+            smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10)
+            if config["SMTP_USER"]:
+                smtp.starttls()
+                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
+        for note, user in rows:
+            if smtp is None:
+                log.info("mail (not sent, no SMTP_HOST) to %s: %s", user.email, note.title)
+            else:
+                message = EmailMessage()
+                message["From"], message["To"] = config["MAIL_FROM"], user.email
+                message["Subject"] = f"[一站式学生社区] {note.title}"
+                message.set_content(f"{note.body}\n\n{note.link or ''}")
+                smtp.send_message(message)
+            note.emailed_at = clock.now()
+            sent += 1
+    except (OSError, smtplib.SMTPException):
+        log.exception("sending notification e-mail failed; will retry")
+    finally:
+        if smtp is not None:
+            smtp.quit()
+        db.session.commit()
+    return sent

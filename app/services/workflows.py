@@ -1,0 +1,239 @@
+"""Running process instances: every step is load → engine → save, in one transaction.
+
+A step writes the new engine state (optimistically locked by `row_version`), the projection of ready
+user tasks into `human_task`, pending timers into `timer`, the audit events and the notifications —
+all committed together or not at all. A step computed from a stale load raises Conflict (409)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.engine import runner
+from app.engine.results import StepResult
+from app.errors import Conflict, Forbidden, NotVisible
+from app.extensions import db
+from app.models import HumanTask, ProcessInstance, Timer, User
+from app.services import audit, clock, notifications, processes, work_calendar
+from app.services.service_tasks import StepContext, registry_for
+
+# A process whose loops grow the engine's task tree past this is stopped before Spiff fails
+# (ENGINE-NOTES: ~246 rounds of a loop end in RecursionError).
+MAX_TASKS_PER_INSTANCE = 2000
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _engine_args(instance: ProcessInstance, now: datetime) -> dict[str, Any]:
+    ctx = StepContext(instance_id=instance.id, process_key=instance.process_key, org_id=instance.org_id)
+    return {"now": now, "calendar": work_calendar.current(), "services": registry_for(ctx)}
+
+
+def start(key: str, data: dict[str, Any], *, actor: User | None, org_id: int | None = None,
+          commit: bool = True) -> ProcessInstance:
+    """Start the newest version of `key` with `data` and run it to its first wait."""
+    definition = processes.definition_for(key)
+    proc = processes.spec_of(definition)
+    now = clock.now()
+    instance = ProcessInstance(
+        definition_id=definition.id, process_key=definition.key, process_version=definition.version,
+        status="running", org_id=org_id if org_id is not None else _as_int(data.get("university_id")),
+        started_by=actor.id if actor else None, started_at=now, data={}, state={})
+    db.session.add(instance)
+    db.session.flush()
+    result = runner.start(proc, data, **_engine_args(instance, now))
+    _apply(instance, result, now=now, actor_id=actor.id if actor else None, action="instance.started",
+           detail={"version": definition.version})
+    if commit:
+        db.session.commit()
+    return instance
+
+
+def start_as(user: User, key: str, data: dict[str, Any]) -> ProcessInstance:
+    """Start a process on a person's behalf. A process_admin may start anything with any data. Anyone
+    else may start a process whose first task is theirs to do; the case then belongs to their own
+    university, whatever `university_id` they sent."""
+    if user.has_role("process_admin"):
+        return start(key, data, actor=user)
+    university_id = user.org.university_id()
+    if university_id is not None:
+        data = {**data, "university_id": university_id}
+    instance = start(key, data, actor=user, commit=False)
+    first = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
+    if not any(user.has_role(t.role) and (t.org_id in (None, user.org_id) or t.assignee_id == user.id)
+               for t in first):
+        db.session.rollback()
+        raise Forbidden("您不能发起该流程")
+    db.session.commit()
+    return instance
+
+
+def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool = True) -> ProcessInstance:
+    """Complete a ready human task with already validated form data. Exactly one of two concurrent
+    completions wins; the other raises Conflict and writes nothing."""
+    if task.status != "ready":
+        raise Conflict("该任务已办理或已取消")
+    if task.assignee_id is not None and task.assignee_id != actor.id:
+        raise Conflict("该任务已由他人认领")
+    instance = task.instance
+    proc = processes.spec_of(instance.definition)
+    now = clock.now()
+    result = runner.complete_task(proc, instance.state, task.engine_task_id, data,
+                                  **_engine_args(instance, now))
+    task.status, task.completed_at, task.completed_by, task.result = "completed", now, actor.id, data
+    _apply(instance, result, now=now, actor_id=actor.id, action="task.completed",
+           detail={"task_id": task.id, "bpmn_id": task.bpmn_id, "task": task.name,
+                   "decision": data.get("decision"), "data": data})
+    if commit:
+        _commit()
+    return instance
+
+
+def fire_timers(instance: ProcessInstance, now: datetime) -> int:
+    """Run the instance's timers due at `now`; returns how many fired. The caller commits."""
+    proc = processes.spec_of(instance.definition)
+    result = runner.fire_timers(proc, instance.state, **_engine_args(instance, now))
+    if not result.completed and not result.events:
+        return 0  # nothing was due after all: keep the stored state (and its row version) as it is
+    _apply(instance, result, now=now, actor_id=None, action=None)
+    return sum(1 for e in result.events if e.get("type") == "timer_fired")
+
+
+def cancel(instance: ProcessInstance, *, actor: User, reason: str = "") -> ProcessInstance:
+    if not actor.has_role("process_admin"):
+        raise Forbidden("只有平台管理员可以终止流程")
+    if instance.status not in {"running", "error"}:
+        raise Conflict("流程已结束，无法终止")
+    proc = processes.spec_of(instance.definition)
+    now = clock.now()
+    result = runner.cancel(proc, instance.state, now=now)
+    _apply(instance, result, now=now, actor_id=actor.id, action="instance.cancelled",
+           detail={"reason": reason})
+    _commit()
+    return instance
+
+
+def retry(instance: ProcessInstance, *, actor: User) -> ProcessInstance:
+    """Re-run the failing steps of an instance in error (e.g. after a mail server came back)."""
+    if not actor.has_role("process_admin"):
+        raise Forbidden("只有平台管理员可以重试流程")
+    if instance.status != "error":
+        raise Conflict("流程没有出错的步骤")
+    proc = processes.spec_of(instance.definition)
+    now = clock.now()
+    result = runner.retry_errors(proc, instance.state, **_engine_args(instance, now))
+    _apply(instance, result, now=now, actor_id=actor.id, action="instance.retried")
+    _commit()
+    return instance
+
+
+def _commit() -> None:
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("该流程刚被他人更新，请刷新后重试") from None
+
+
+def _apply(instance: ProcessInstance, result: StepResult, *, now: datetime, actor_id: int | None,
+           action: str | None, detail: dict[str, Any] | None = None) -> None:
+    try:
+        _write_step(instance, result, now=now, actor_id=actor_id, action=action, detail=detail)
+        db.session.flush()
+    except StaleDataError:
+        # Any flush of this step (including autoflush before a query) may find the row moved on.
+        db.session.rollback()
+        raise Conflict("该流程刚被他人更新，请刷新后重试") from None
+
+
+def _write_step(instance: ProcessInstance, result: StepResult, *, now: datetime, actor_id: int | None,
+                action: str | None, detail: dict[str, Any] | None) -> None:
+    before = dict(instance.data or {})
+    if result.task_count > MAX_TASKS_PER_INSTANCE:
+        result.status = "error"
+        result.events.append({"type": "error", "message": "流程循环次数过多，已停止（请联系平台管理员）"})
+    instance.state = result.state
+    instance.data = result.data
+    instance.status = result.status
+    if result.status in {"completed", "cancelled"}:
+        instance.ended_at = now
+    errors = [e for e in result.events if e.get("type") == "error"]
+    instance.error = "; ".join(str(e.get("message")) for e in errors) or None
+    if action:
+        audit.record(action, "instance", instance.id, actor_id=actor_id, org_id=instance.org_id,
+                     **(detail or {}), changed=_diff(before, result.data))
+    for event in result.events:
+        audit.record(f"engine.{event.get('type')}", "instance", instance.id, org_id=instance.org_id,
+                     **{k: v for k, v in event.items() if k != "type"})
+    if result.status in {"completed", "cancelled"}:
+        audit.record(f"instance.{result.status}", "instance", instance.id, org_id=instance.org_id)
+    _project_tasks(instance, result, now)
+    _project_timers(instance, result, now)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
+            if before.get(k) != after.get(k)}
+
+
+def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime) -> None:
+    open_rows = {t.engine_task_id: t for t in db.session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
+    ready = {t.task_id: t for t in result.ready_tasks}
+    for engine_id, row in open_rows.items():
+        if engine_id not in ready:
+            row.status = "cancelled"
+            audit.record("task.cancelled", "instance", instance.id, org_id=instance.org_id,
+                         task_id=row.id, bpmn_id=row.bpmn_id)
+    for engine_id, item in ready.items():
+        if engine_id in open_rows:
+            continue
+        row = HumanTask(instance_id=instance.id, engine_task_id=engine_id, bpmn_id=item.bpmn_id,
+                        name=item.name[:200], title=item.title[:300], process_key=instance.process_key,
+                        role=item.role, org_id=_as_int(item.org_id), form_key=item.form_key or None,
+                        assignee_id=_as_int(item.assignee_id), status="ready", due_at=item.due_at,
+                        created_at=now)
+        db.session.add(row)
+        db.session.flush()
+        audit.record("task.created", "instance", instance.id, org_id=instance.org_id, task_id=row.id,
+                     bpmn_id=row.bpmn_id, role=row.role, task_org_id=row.org_id,
+                     due_at=row.due_at.isoformat() if row.due_at else None)
+        _notify_new_task(row)
+
+
+def _notify_new_task(task: HumanTask) -> None:
+    if task.assignee_id is not None:
+        user = db.session.get(User, task.assignee_id)
+        users = [user] if user is not None else []
+    else:
+        users = notifications.users_with_role(task.role, task.org_id)
+    notifications.notify(users, kind="task.new", title=f"新待办：{task.title}", link=f"/tasks/{task.id}")
+
+
+def _project_timers(instance: ProcessInstance, result: StepResult, now: datetime) -> None:
+    pending = {t.engine_task_id: t for t in db.session.scalars(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending"))}
+    waiting = {t.task_id: t for t in result.timers}
+    for engine_id, row in pending.items():
+        if engine_id not in waiting:
+            fired = clock.as_utc(row.due_at) <= now and result.status != "cancelled"
+            row.status, row.fired_at = ("fired", now) if fired else ("cancelled", None)
+    for engine_id, item in waiting.items():
+        if engine_id not in pending:
+            db.session.add(Timer(instance_id=instance.id, engine_task_id=engine_id, bpmn_id=item.bpmn_id,
+                                 due_at=item.due_at, status="pending"))
+
+
+def instance_or_404(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotVisible("流程实例不存在")
+    return instance
