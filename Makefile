@@ -39,6 +39,7 @@ migrate: install
 	$(FLASK) db upgrade
 
 seed: migrate
+	$(FLASK) processes deploy
 	$(FLASK) seed-demo
 
 run: seed

@@ -47,6 +47,7 @@ def _register_error_handlers(app: Flask) -> None:
     """One place maps every error to the API's JSON envelope or a Chinese error page."""
     from flask import request
     from flask_wtf.csrf import CSRFError
+    from marshmallow import ValidationError as MarshmallowValidationError
     from werkzeug.exceptions import HTTPException
 
     from app.api import errors as api_errors
@@ -61,6 +62,13 @@ def _register_error_handlers(app: Flask) -> None:
         if wants_json():
             return api_errors.from_domain_error(error)
         return render_error(error.status, error.message)
+
+    @app.errorhandler(MarshmallowValidationError)
+    def schema_error(error: MarshmallowValidationError):  # type: ignore[no-untyped-def]
+        # A schema loaded by hand (e.g. a multipart body) rather than through webargs.
+        if wants_json():
+            return api_errors.payload(422, fields=api_errors.flatten_messages(error.messages))
+        return render_error(422)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # type: ignore[no-untyped-def]

@@ -83,6 +83,8 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SMTP_USER": env.get("SMTP_USER", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@yzs.example.cn"),
+        # log (default without SMTP_HOST) | smtp (default with it) | memory (tests)
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "smtp" if env.get("SMTP_HOST") else "log"),
         # flask-smorest / OpenAPI
         "API_TITLE": "一站式学生社区云平台 API",
         "API_VERSION": "v1",

@@ -58,6 +58,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "SQLALCHEMY_DATABASE_URI": url,
         "TESTING": True,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "MAIL_BACKEND": "memory",
     })
     with application.app_context():
         upgrade()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import func, select
 
+from app.config import ROOT
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import ORG_KINDS, PILOT_STATUSES, ROLES, SCHOOL_TYPES, Org, User, UserRole
@@ -166,3 +169,21 @@ def list_users(*, limit: int = 50, offset: int = 0, query: str = "") -> tuple[li
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     items = db.session.scalars(stmt.order_by(User.id).limit(limit).offset(offset)).all()
     return list(items), total
+
+
+def standard_departments() -> list[dict[str, str]]:
+    """The departments every pilot university gets (data/departments.json)."""
+    path = ROOT / "data" / "departments.json"
+    return list(json.loads(path.read_text(encoding="utf-8"))["departments"])
+
+
+def add_standard_departments(university: Org, *, actor_id: int | None = None) -> list[Org]:
+    """Create the standard departments a university lacks (by code); returns all of them."""
+    existing = {o.code: o for o in db.session.scalars(select(Org).where(Org.parent_id == university.id))}
+    result = []
+    for dept in standard_departments():
+        org = existing.get(dept["code"]) or create_org(name=dept["name"], kind="department",
+                                                       parent_id=university.id, code=dept["code"],
+                                                       actor_id=actor_id, commit=False)
+        result.append(org)
+    return result

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from email.message import EmailMessage
 
-from flask import current_app
 from sqlalchemy import func, select, update
 
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.extensions import db
 from app.models import Notification, User, UserRole
-from app.services import clock
+from app.services import clock, mailer
 
 log = logging.getLogger(__name__)
 
@@ -59,35 +57,19 @@ def mark_all_read(user: User) -> None:
 
 
 def send_pending_email(limit: int = 100) -> int:
-    """E-mail notifications not yet sent, to users with an address. Without SMTP_HOST only logs."""
-    config = current_app.config
+    """E-mail notifications not yet sent to users with an address (see mailer for the backends)."""
     rows = db.session.execute(
         select(Notification, User).join(User, User.id == Notification.user_id)
         .where(Notification.emailed_at.is_(None), User.email.is_not(None))
         .order_by(Notification.id).limit(limit)).all()
     sent = 0
-    smtp = None
-    try:
-        if rows and config["SMTP_HOST"]:
-            smtp = smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=10)
-            if config["SMTP_USER"]:
-                smtp.starttls()
-                smtp.login(config["SMTP_USER"], config["SMTP_PASSWORD"])
-        for note, user in rows:
-            if smtp is None:
-                log.info("mail (not sent, no SMTP_HOST) to %s: %s", user.email, note.title)
-            else:
-                message = EmailMessage()
-                message["From"], message["To"] = config["MAIL_FROM"], user.email
-                message["Subject"] = f"[一站式学生社区] {note.title}"
-                message.set_content(f"{note.body}\n\n{note.link or ''}")
-                smtp.send_message(message)
-            note.emailed_at = clock.now()
-            sent += 1
-    except (OSError, smtplib.SMTPException):
-        log.exception("sending notification e-mail failed; will retry")
-    finally:
-        if smtp is not None:
-            smtp.quit()
-        db.session.commit()
+    for note, user in rows:
+        try:
+            mailer.send(user.email, note.title, f"{note.body}\n\n{note.link or ''}".strip())
+        except (OSError, smtplib.SMTPException):
+            log.exception("sending notification e-mail failed; will retry")
+            break
+        note.emailed_at = clock.now()
+        sent += 1
+    db.session.commit()
     return sent

@@ -37,14 +37,12 @@ def ensure_top_org(name: str, kind: str) -> Org:
 
 def load_pilots() -> dict[str, Org]:
     """The 31 designated pilots and their departments; returns universities by name."""
-    departments = _load("departments.json")["departments"]
     universities = {}
     for pilot in _load("designated_pilots.json")["pilots"]:
         university = _org(pilot["name"], "university", province=pilot["province"],
                           school_type=pilot["school_type"], pilot_status="designated",
                           pilot_batch=pilot["batch"])
-        for dept in departments:
-            _org(dept["name"], "department", university.id, code=dept["code"])
+        accounts.add_standard_departments(university)
         universities[university.name] = university
     return universities
 

@@ -5,13 +5,14 @@ its data, runs inside the step's transaction, and returns a small JSON-able resu
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from app.engine.script_engine import ServiceRegistry
 from app.engine.specs import ORG_SCOPED_ROLES
-from app.services import notifications
+from app.services import audit, notifications
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,18 @@ class StepContext:
     instance_id: int
     process_key: str
     org_id: int | None
+    actor_id: int | None = None  # who made this step happen (None: a timer)
 
 
 Function = Callable[[StepContext, dict[str, Any], dict[str, Any]], dict[str, Any] | None]
 _FUNCTIONS: dict[str, Function] = {}
+# Flow modules that register their functions with @service when imported.
+DOMAIN_MODULES = ("app.services.pilot_applications",)
+
+
+def _load_domain() -> None:
+    for module in DOMAIN_MODULES:
+        importlib.import_module(module)
 
 
 def service(name: str) -> Callable[[Function], Function]:
@@ -34,14 +43,17 @@ def service(name: str) -> Callable[[Function], Function]:
 
 
 def exists(name: str) -> bool:
+    _load_domain()
     return name in _FUNCTIONS
 
 
 def names() -> list[str]:
+    _load_domain()
     return sorted(_FUNCTIONS)
 
 
 def registry_for(ctx: StepContext) -> ServiceRegistry:
+    _load_domain()
     registry = ServiceRegistry()
     for name, func in _FUNCTIONS.items():
         registry.register(name, lambda params, data, func=func: func(ctx, params, data))
@@ -61,4 +73,21 @@ def notify(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> di
         role, org_id, kind="process",
         title=str(params.get("title") or message[:100] or "流程通知"), body=message,
         link=f"/instances/{ctx.instance_id}")
+    return {"notified": sent}
+
+
+@service("escalate")
+def escalate(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """督办: notify every role in `roles` and record an escalation the dashboards flag."""
+    roles = params.get("roles") or []
+    if isinstance(roles, str):
+        roles = [roles]
+    message = str(params.get("message") or "流程已逾期")
+    sent = 0
+    for role in roles:
+        org_id = ctx.org_id if role in ORG_SCOPED_ROLES else None
+        sent += notifications.notify_role(str(role), org_id, kind="escalation", title=message[:100],
+                                          body=message, link=f"/instances/{ctx.instance_id}")
+    audit.record("instance.escalated", "instance", ctx.instance_id, org_id=ctx.org_id, message=message,
+                 roles=list(roles))
     return {"notified": sent}

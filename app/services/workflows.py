@@ -32,8 +32,9 @@ def _as_int(value: Any) -> int | None:
         return None
 
 
-def _engine_args(instance: ProcessInstance, now: datetime) -> dict[str, Any]:
-    ctx = StepContext(instance_id=instance.id, process_key=instance.process_key, org_id=instance.org_id)
+def _engine_args(instance: ProcessInstance, now: datetime, actor_id: int | None = None) -> dict[str, Any]:
+    ctx = StepContext(instance_id=instance.id, process_key=instance.process_key, org_id=instance.org_id,
+                      actor_id=actor_id)
     return {"now": now, "calendar": work_calendar.current(), "services": registry_for(ctx)}
 
 
@@ -49,7 +50,7 @@ def start(key: str, data: dict[str, Any], *, actor: User | None, org_id: int | N
         started_by=actor.id if actor else None, started_at=now, data={}, state={})
     db.session.add(instance)
     db.session.flush()
-    result = runner.start(proc, data, **_engine_args(instance, now))
+    result = runner.start(proc, data, **_engine_args(instance, now, actor.id if actor else None))
     _apply(instance, result, now=now, actor_id=actor.id if actor else None, action="instance.started",
            detail={"version": definition.version})
     if commit:
@@ -87,7 +88,7 @@ def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool
     proc = processes.spec_of(instance.definition)
     now = clock.now()
     result = runner.complete_task(proc, instance.state, task.engine_task_id, data,
-                                  **_engine_args(instance, now))
+                                  **_engine_args(instance, now, actor.id))
     task.status, task.completed_at, task.completed_by, task.result = "completed", now, actor.id, data
     _apply(instance, result, now=now, actor_id=actor.id, action="task.completed",
            detail={"task_id": task.id, "bpmn_id": task.bpmn_id, "task": task.name,
@@ -129,7 +130,7 @@ def retry(instance: ProcessInstance, *, actor: User) -> ProcessInstance:
         raise Conflict("流程没有出错的步骤")
     proc = processes.spec_of(instance.definition)
     now = clock.now()
-    result = runner.retry_errors(proc, instance.state, **_engine_args(instance, now))
+    result = runner.retry_errors(proc, instance.state, **_engine_args(instance, now, actor.id))
     _apply(instance, result, now=now, actor_id=actor.id, action="instance.retried")
     _commit()
     return instance

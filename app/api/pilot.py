@@ -1,0 +1,108 @@
+"""Flow A endpoints: the public application entry and status, lists for the ministry and operator,
+review windows (API.md: POST /pilot-applications, GET /pilot-applications/{tracking_code})."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+
+from app.api.auth_context import accepts, public, require_roles
+from app.schemas.pilot import (
+    ApplicationCreatedSchema,
+    ApplicationInSchema,
+    ApplicationListArgs,
+    ApplicationPageSchema,
+    ApplicationStatusSchema,
+    WindowInSchema,
+    WindowSchema,
+)
+from app.services import pilot_applications, review_windows
+
+blp = Blueprint("api_pilot", __name__, url_prefix="/api/v1", description="自主试点申报与认定")
+READERS = ("moe_reviewer", "operator", "process_admin")
+
+
+def _body() -> tuple[dict[str, Any], Any]:
+    """JSON, or a multipart form whose `plan_file` is the 工作计划书."""
+    if request.mimetype == "multipart/form-data":
+        return ApplicationInSchema().load(request.form.to_dict()), request.files.get("plan_file")
+    return ApplicationInSchema().load(request.get_json(silent=False) or {}), None
+
+
+def _status(application: Any) -> dict[str, Any]:
+    return {
+        "tracking_code": application.tracking_code, "status": application.status,
+        "university_name": application.university_name, "submitted_at": application.submitted_at,
+        "window_start": application.window_start, "window_end": application.window_end,
+        "submissions": application.submissions,
+        "decision_comment": application.decision_comment if application.status in ("returned", "rejected")
+        else None,
+        "history": [{"at": e.at, "action": e.action} for e in pilot_applications.history(application)],
+    }
+
+
+@blp.route("/pilot-applications", methods=["POST"])
+@blp.doc(requestBody={"content": {
+    "application/json": {"schema": ApplicationInSchema},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "plan_file": {"type": "string", "format": "binary"}}}}}})
+@blp.response(201, ApplicationCreatedSchema)
+@accepts("multipart/form-data")
+@public
+def apply() -> dict[str, Any]:
+    """Apply to become a 自主试点 (public): the 基础信息表 and a 工作计划书 (text or PDF/DOCX file)."""
+    raw, plan_upload = _body()
+    plan_file = pilot_applications.save_plan_file(plan_upload)
+    application = pilot_applications.submit(raw, plan_file)
+    return {"id": application.id, "instance_id": application.instance_id,
+            "tracking_code": application.tracking_code, "window_start": application.window_start,
+            "window_end": application.window_end}
+
+
+@blp.route("/pilot-applications/<string:tracking_code>", methods=["GET"])
+@blp.response(200, ApplicationStatusSchema)
+@public
+def status(tracking_code: str) -> dict[str, Any]:
+    """An application's status by its tracking code (public)."""
+    return _status(pilot_applications.by_code(tracking_code))
+
+
+@blp.route("/pilot-applications/<string:tracking_code>", methods=["PUT"])
+@blp.response(200, ApplicationStatusSchema)
+@accepts("multipart/form-data")
+@public
+def resubmit(tracking_code: str) -> dict[str, Any]:
+    """Amend a returned application and submit it again into the next review window (public)."""
+    raw, plan_upload = _body()
+    plan_file = pilot_applications.save_plan_file(plan_upload)
+    return _status(pilot_applications.resubmit(tracking_code, raw, plan_file))
+
+
+@blp.route("/pilot-applications", methods=["GET"])
+@blp.arguments(ApplicationListArgs, location="query")
+@blp.response(200, ApplicationPageSchema)
+def list_applications(args: dict[str, Any]) -> dict[str, Any]:
+    """Applications by status, province, type and window (ministry, operator, process_admin)."""
+    require_roles(*READERS)
+    items, total = pilot_applications.search(**args)
+    return {"items": items, "total": total}
+
+
+@blp.route("/review-windows", methods=["GET"])
+@blp.response(200, WindowSchema(many=True))
+def list_windows() -> list[Any]:
+    """The next review windows (explicit and the monthly default)."""
+    require_roles(*READERS)
+    return review_windows.upcoming()
+
+
+@blp.route("/review-windows", methods=["POST"])
+@blp.arguments(WindowInSchema)
+@blp.response(201, WindowSchema)
+def add_window(body: dict[str, Any]) -> dict[str, Any]:
+    """Add a review window with explicit dates (process_admin)."""
+    actor = require_roles("process_admin")
+    window = review_windows.add(body["starts_on"], body["ends_on"], body["note"], actor_id=actor.id)
+    return {"start": window.starts_on, "end": window.ends_on, "explicit": True}
