@@ -4,6 +4,7 @@ from app.models.api_token import ApiToken
 from app.models.audit_event import AuditEvent
 from app.models.calendar_override import CalendarOverride
 from app.models.human_task import TASK_STATUSES, HumanTask
+from app.models.info_report import REPORT_STATUSES, DeadlineNotice, InfoReport, InfoReportRevision, ReportPeriod
 from app.models.login_failure import LoginFailure
 from app.models.notification import Notification
 from app.models.one_time_secret import OneTimeSecret
@@ -17,6 +18,11 @@ from app.models.timer import TIMER_STATUSES, Timer
 from app.models.user import ROLES, User, UserRole
 
 __all__ = [
+    "DeadlineNotice",
+    "InfoReport",
+    "InfoReportRevision",
+    "REPORT_STATUSES",
+    "ReportPeriod",
     "APPLICATION_STATUSES",
     "OneTimeSecret",
     "PilotApplication",

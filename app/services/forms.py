@@ -223,8 +223,11 @@ def validate(
     errors: Mapping[str, list[str]] | None = None,
     actor_id: int | None = None,
     actor_org_id: int | None = None,
+    partial: bool = False,
 ) -> dict[str, Any]:
     """The cleaned data: only declared properties, coerced from strings when `from_html`.
+
+    `partial` checks a draft: every given field must be valid, but nothing is required yet.
 
     API data with an undeclared field is refused (form data becomes workflow variables, so a
     pre-set `decision` must never slip through); HTML posts just ignore unknown keys (csrf_token).
@@ -247,6 +250,8 @@ def validate(
     fields: dict[str, list[str]] = {}
     mistyped: set[str] = set()  # a wrong type says it all: "请填写整数", not also "不能小于 1"
     strict = {**schema, "additionalProperties": False}
+    if partial:
+        strict = _without_required(strict)
     for error in Draft202012Validator(strict, format_checker=FORMATS).iter_errors(cleaned):
         for name, message in _explain(error, props):
             if error.validator == "type" and name not in mistyped:
@@ -261,6 +266,17 @@ def validate(
     if fields:
         raise ValidationFailed(MESSAGE, fields=fields)
     return cleaned
+
+
+def _without_required(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema with every `required` (also inside if/then/else) removed: a draft's rules."""
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "required":
+            continue
+        out[key] = _without_required(value) if isinstance(value, Mapping) and key in {
+            "if", "then", "else"} else value
+    return out
 
 
 def _strings(data: Any, name: str) -> list[str]:

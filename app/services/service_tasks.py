@@ -26,7 +26,7 @@ class StepContext:
 Function = Callable[[StepContext, dict[str, Any], dict[str, Any]], dict[str, Any] | None]
 _FUNCTIONS: dict[str, Function] = {}
 # Flow modules that register their functions with @service when imported.
-DOMAIN_MODULES = ("app.services.pilot_applications",)
+DOMAIN_MODULES = ("app.services.pilot_applications", "app.services.info_reports")
 
 
 def _load_domain() -> None:

@@ -87,6 +87,8 @@ def send_deadline_notices(at: datetime | None = None) -> dict[str, int]:
 
 
 def tick(at: datetime | None = None) -> dict[str, int]:
-    """One scheduler round: timers, then deadline notices."""
+    """One scheduler round: timers, then deadline notices (tasks, then reporting periods)."""
+    from app.services import info_reports  # a flow module; imported here to keep this one generic
+
     at = at or clock.now()
-    return {"fired": fire_due(at), **send_deadline_notices(at)}
+    return {"fired": fire_due(at), **send_deadline_notices(at), **info_reports.scan_deadlines(at)}
