@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from urllib.parse import quote
+
+from flask import Response, request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import accepts, public, require_roles
 from app.schemas.pilot import (
     ApplicationCreatedSchema,
+    ApplicationExportArgs,
     ApplicationInSchema,
     ApplicationListArgs,
     ApplicationPageSchema,
     ApplicationStatusSchema,
+    PilotExportArgs,
+    PilotListArgs,
+    PilotPageSchema,
     WindowInSchema,
     WindowSchema,
 )
-from app.services import pilot_applications, review_windows
+from app.services import exports, pilot_applications, pilots, review_windows
 
 blp = Blueprint("api_pilot", __name__, url_prefix="/api/v1", description="自主试点申报与认定")
 READERS = ("moe_reviewer", "operator", "process_admin")
@@ -106,3 +112,60 @@ def add_window(body: dict[str, Any]) -> dict[str, Any]:
     actor = require_roles("process_admin")
     window = review_windows.add(body["starts_on"], body["ends_on"], body["note"], actor_id=actor.id)
     return {"start": window.starts_on, "end": window.ends_on, "explicit": True}
+
+
+APPLICATION_COLUMNS = [
+    ("tracking_code", "查询码"), ("university_name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
+    ("status", "状态"), ("window_start", "审核窗口开始"), ("window_end", "审核窗口结束"), ("submissions", "提交次数"),
+    ("contact_name", "联系人"), ("contact_phone", "联系电话"), ("contact_email", "邮箱"),
+    ("community_students", "社区学生数"), ("community_buildings", "社区楼宇数"), ("submitted_at", "提交时间"),
+    ("decision_comment", "审核意见"),
+]
+PILOT_COLUMNS = [("id", "编号"), ("name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
+                 ("pilot_status", "试点类型"), ("pilot_batch", "批次")]
+LABELS = {"undergraduate": "本科", "vocational": "高职", "designated": "教育部认定试点", "self_pilot": "自主试点",
+          "submitted": "待审核", "returned": "已退回", "approved": "已认定", "rejected": "未认定",
+          "account_opened": "已开通账号"}
+
+
+def _rows(items: list[Any], columns: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{key: LABELS.get(value, value) if isinstance(value, str) else value
+             for key, value in ((k, getattr(item, k)) for k, _ in columns)} for item in items]
+
+
+def _download(fmt: str, name: str, columns: list[tuple[str, str]], items: list[Any]) -> Response:
+    content, mimetype = exports.render(fmt, columns, _rows(items, columns), sheet=name)
+    filename = f"{name}-{review_windows.today().isoformat()}.{fmt}"
+    return Response(content, mimetype=mimetype, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+
+
+@blp.route("/pilot-applications/export", methods=["GET"])
+@blp.arguments(ApplicationExportArgs, location="query")
+@blp.doc(responses={200: {"description": "CSV or XLSX file"}})
+def export_applications(args: dict[str, Any]) -> Response:
+    """The application list as CSV or XLSX (same filters as the list)."""
+    require_roles(*READERS)
+    fmt = args.pop("format")
+    items, _ = pilot_applications.search(**{**args, "limit": 100_000, "offset": 0})
+    return _download(fmt, "自主试点申报", APPLICATION_COLUMNS, items)
+
+
+@blp.route("/pilots", methods=["GET"])
+@blp.arguments(PilotListArgs, location="query")
+@blp.response(200, PilotPageSchema)
+def list_pilots(args: dict[str, Any]) -> dict[str, Any]:
+    """Pilot universities by province, type, batch and status (ministry, operator, process_admin)."""
+    require_roles(*READERS)
+    items, total = pilots.search(**args)
+    return {"items": items, "total": total}
+
+
+@blp.route("/pilots/export", methods=["GET"])
+@blp.arguments(PilotExportArgs, location="query")
+@blp.doc(responses={200: {"description": "CSV or XLSX file"}})
+def export_pilots(args: dict[str, Any]) -> Response:
+    require_roles(*READERS)
+    fmt = args.pop("format")
+    items, _ = pilots.search(**{**args, "limit": 100_000, "offset": 0})
+    return _download(fmt, "试点高校", PILOT_COLUMNS, items)

@@ -99,3 +99,37 @@ class WindowInSchema(ma.Schema):
     starts_on = ma.fields.Date(required=True)
     ends_on = ma.fields.Date(required=True)
     note = ma.fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class PilotSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    province = ma.fields.String(allow_none=True)
+    school_type = ma.fields.String(allow_none=True)
+    pilot_status = ma.fields.String()
+    pilot_batch = ma.fields.Integer(allow_none=True)
+
+
+class PilotPageSchema(ma.Schema):
+    items = ma.fields.List(ma.fields.Nested(PilotSchema))
+    total = ma.fields.Integer()
+
+
+class PilotListArgs(PageArgs):
+    province = ma.fields.String()
+    school_type = ma.fields.String(validate=validate.OneOf(SCHOOL_TYPES))
+    batch = ma.fields.Integer()
+    status = ma.fields.String(validate=validate.OneOf(["designated", "self_pilot"]))
+    q = ma.fields.String()
+
+
+class ExportArgs(ma.Schema):
+    format = ma.fields.String(load_default="csv", validate=validate.OneOf(["csv", "xlsx"]))
+
+
+class ApplicationExportArgs(ApplicationListArgs, ExportArgs):
+    pass
+
+
+class PilotExportArgs(PilotListArgs, ExportArgs):
+    pass
