@@ -4,7 +4,6 @@ review windows (API.md: POST /pilot-applications, GET /pilot-applications/{track
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import quote
 
 from flask import Response, request

@@ -14,7 +14,10 @@ from openpyxl.utils import get_column_letter
 from app.errors import ValidationFailed
 from app.services import clock
 
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 # Spreadsheet programs run cells starting with these as formulas: neutralise them (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
