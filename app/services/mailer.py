@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import event
@@ -50,6 +51,8 @@ def send(to: str, subject: str, body: str) -> None:
 
 
 def queue(session: Session, to: str, subject: str, body: str) -> None:
+    if not session.in_transaction():
+        session.begin()  # the message belongs to a transaction: its commit sends, its rollback drops
     session.info.setdefault("outbox", []).append(_message(to, subject, body))
 
 
@@ -63,6 +66,7 @@ def _deliver(session: Session) -> None:
             log.exception("could not send %d queued e-mail(s)", len(messages))
 
 
-@event.listens_for(Session, "after_rollback")
-def _discard(session: Session) -> None:
-    session.info.pop("outbox", None)
+@event.listens_for(Session, "after_soft_rollback")
+def _discard(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:  # a savepoint's rollback leaves the outer work (and mail) alive
+        session.info.pop("outbox", None)
