@@ -6,6 +6,7 @@ Everything comes from files under data/; running it twice changes nothing.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -80,4 +81,22 @@ def load_demo() -> dict[str, int]:
         )
         created += 1
     db.session.commit()
+    _load_demo_flows()
     return {"universities": len(named) - 2, "users_created": created}
+
+
+def _load_demo_flows() -> None:
+    """Deployed processes, a reporting period and two applications waiting for review, so that every
+    role has something to look at on first start. Skipped where any of them exists already."""
+    from app.services import info_reports, pilot_applications, processes
+
+    for report in processes.deploy_path(processes.WORKFLOWS_DIR):
+        if report.problems:
+            raise RuntimeError(f"{report.path} does not deploy: {report.problems}")
+    demo = _load("demo_flows.json")
+    if not info_reports.periods():
+        info_reports.create_period(**{k: date.fromisoformat(v) if k.endswith(("_on", "designated", "pilot"))
+                                      else v for k, v in demo["report_period"].items()})
+    if not pilot_applications.search(limit=1)[1]:
+        for application in demo["applications"]:
+            pilot_applications.submit(application)

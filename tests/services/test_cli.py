@@ -65,3 +65,16 @@ def test_every_demo_account_in_the_readme_can_log_in(app) -> None:
                                json={"username": account["username"], "password": demo["password"]})
         assert response.status_code == 200, account["username"]
     assert demo["password"] in readme
+
+
+def test_seed_demo_deploys_processes_and_gives_every_flow_a_case(app) -> None:
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    from app.models import PilotApplication, ProcessDefinition, ReportPeriod
+
+    with app.app_context():
+        keys = set(db.session.scalars(select(ProcessDefinition.key)))
+        assert {"pilot_application", "info_report"} <= keys
+        assert db.session.scalar(select(func.count()).select_from(ReportPeriod)) == 1
+        statuses = list(db.session.scalars(select(PilotApplication.status)))
+        assert statuses == ["submitted", "submitted"]
