@@ -94,7 +94,7 @@ def task_for(user: User, task_id: int) -> HumanTask:
     return task
 
 
-def _may_act(user: User, task: HumanTask) -> bool:
+def may_act(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
     if not user.has_role(task.role):
@@ -112,7 +112,7 @@ def claim(user: User, task_id: int) -> HumanTask:
         return task
     if task.assignee_id is not None:
         raise Conflict("该任务已由他人认领")
-    if not _may_act(user, task):
+    if not may_act(user, task):
         raise Forbidden("您不能办理该任务")
     # Conditional update: of two people claiming at once, exactly one gets the task.
     won = db.session.execute(
@@ -156,7 +156,7 @@ def complete(user: User, task_id: int, data: Any, *, from_html: bool = False,
         raise Conflict("该任务已办理或已取消")
     if task.assignee_id is not None and task.assignee_id != user.id:
         raise Conflict("该任务已由他人认领")
-    if not _may_act(user, task):
+    if not may_act(user, task):
         raise Forbidden("您不能办理该任务")
     if not isinstance(data, dict) and not from_html:
         raise ValidationFailed("data 必须是对象", {"data": ["必须是对象"]})

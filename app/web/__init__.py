@@ -10,11 +10,17 @@ from flask_login import current_user
 from app.extensions import login_manager
 from app.services import auth as auth_service
 from app.services import clock
-from app.web import labels
+from app.web import labels, workflow_labels
 from app.web.admin import bp as admin_bp
 from app.web.auth import bp as auth_bp
+from app.web.calendar import bp as calendar_bp
+from app.web.instances import bp as instances_bp
 from app.web.nav import nav_for
+from app.web.notifications import bp as notifications_bp
+from app.web.notifications import unread_badge
 from app.web.pages import bp as pages_bp
+from app.web.process_admin import bp as process_admin_bp
+from app.web.tasks import bp as tasks_bp
 
 # No inline script anywhere: every page's JavaScript is a file under /static.
 CSP = (
@@ -52,10 +58,13 @@ def init_web(app: Flask) -> None:
     login_manager.session_protection = "strong"
     login_manager.user_loader(auth_service.load_session_user)
 
-    for blueprint in (pages_bp, auth_bp, admin_bp):
+    for blueprint in (pages_bp, auth_bp, admin_bp, tasks_bp, instances_bp, process_admin_bp,
+                      notifications_bp, calendar_bp):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)
     labels.register(app)
+    workflow_labels.register(app)
     app.jinja_env.filters["shanghai"] = _shanghai
     app.jinja_env.globals["page_url"] = _page_url
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
+    app.context_processor(unread_badge)

@@ -17,6 +17,9 @@ class NavItem:
 
 
 NAV = (
+    NavItem("我的待办", "tasks.inbox", frozenset()),
+    NavItem("流程管理", "process_admin.index", frozenset({"process_admin"})),
+    NavItem("工作日历", "calendar.index", frozenset({"process_admin"})),
     NavItem("单位管理", "admin.orgs", frozenset({"process_admin", "moe_reviewer", "operator"})),
     NavItem("用户管理", "admin.users", frozenset({"process_admin"})),
     NavItem("接口文档", "pages.api_docs", frozenset()),
