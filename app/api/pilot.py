@@ -113,27 +113,13 @@ def add_window(body: dict[str, Any]) -> dict[str, Any]:
     return {"start": window.starts_on, "end": window.ends_on, "explicit": True}
 
 
-APPLICATION_COLUMNS = [
-    ("tracking_code", "查询码"), ("university_name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
-    ("status", "状态"), ("window_start", "审核窗口开始"), ("window_end", "审核窗口结束"), ("submissions", "提交次数"),
-    ("contact_name", "联系人"), ("contact_phone", "联系电话"), ("contact_email", "邮箱"),
-    ("community_students", "社区学生数"), ("community_buildings", "社区楼宇数"), ("submitted_at", "提交时间"),
-    ("decision_comment", "审核意见"),
-]
-PILOT_COLUMNS = [("id", "编号"), ("name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
-                 ("pilot_status", "试点类型"), ("pilot_batch", "批次")]
-LABELS = {"undergraduate": "本科", "vocational": "高职", "designated": "教育部认定试点", "self_pilot": "自主试点",
-          "submitted": "待审核", "returned": "已退回", "approved": "已认定", "rejected": "未认定",
-          "account_opened": "已开通账号"}
-
-
-def _rows(items: list[Any], columns: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [{key: LABELS.get(value, value) if isinstance(value, str) else value
-             for key, value in ((k, getattr(item, k)) for k, _ in columns)} for item in items]
+APPLICATION_COLUMNS = pilot_applications.EXPORT_COLUMNS  # shared with the pages' exports
+PILOT_COLUMNS = pilot_applications.PILOT_EXPORT_COLUMNS
 
 
 def _download(fmt: str, name: str, columns: list[tuple[str, str]], items: list[Any]) -> Response:
-    content, mimetype = exports.render(fmt, columns, _rows(items, columns), sheet=name)
+    content, mimetype = exports.render(fmt, columns, pilot_applications.export_rows(items, columns),
+                                       sheet=name)
     filename = f"{name}-{review_windows.today().isoformat()}.{fmt}"
     return Response(content, mimetype=mimetype, headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})

@@ -120,12 +120,15 @@ def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user.password_hash, current or ""):
         fields["current_password"] = ["当前密码不正确"]
     problems = password_problems(new or "")
+    if not problems and new == current:
+        problems = ["新密码不能与当前密码相同"]
     if problems:
         fields["new_password"] = problems
     if fields:
         raise ValidationFailed("修改密码失败", fields)
     user.password_hash = hash_password(new)
     user.password_changed_at = clock.now()
+    user.must_change_password = False  # the one-time password is gone
     # A new password ends every other session and every API token of the account.
     user.session_nonce = new_session_nonce()
     for token in active_tokens(user):

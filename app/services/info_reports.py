@@ -239,3 +239,23 @@ def set_status(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -
                               title="信息表已通过审核" if status == "accepted" else "信息表被退回，请修改后重新提交",
                               body=data.get("comment") or "", link=f"/reports/{report.period_id}")
     return {"status": status}
+
+
+# ---------------------------------------------------------------- pages
+
+def university_of(user: User) -> Org:
+    """The pilot university a 经办人 reports for (Forbidden for anyone else)."""
+    return _university_of(user)
+
+
+def status_counts(period: ReportPeriod) -> dict[str, int]:
+    """Reports of the period by status, plus `missing`: pilots with no report row at all."""
+    counts = dict(db.session.execute(select(InfoReport.status, func.count()).where(
+        InfoReport.period_id == period.id).group_by(InfoReport.status)).all())
+    pilots = db.session.scalar(select(func.count()).where(Org.kind == "university",
+                                                          Org.pilot_status.in_(PILOT_STATUSES))) or 0
+    reported = db.session.scalar(select(func.count()).where(
+        InfoReport.period_id == period.id, InfoReport.university_id.in_(
+            select(Org.id).where(Org.kind == "university", Org.pilot_status.in_(PILOT_STATUSES))))) or 0
+    return {**{s: int(counts.get(s, 0)) for s in ("draft", "submitted", "accepted", "returned")},
+            "missing": pilots - reported, "pilots": pilots}

@@ -281,3 +281,68 @@ def search(*, status: str | None = None, province: str | None = None, school_typ
     items = db.session.scalars(query.order_by(PilotApplication.submitted_at.desc(), PilotApplication.id.desc())
                                .limit(limit).offset(offset)).all()
     return list(items), total
+
+
+# ---------------------------------------------------------------- pages and exports
+
+def field_errors(raw: dict[str, Any], *, has_plan_file: bool) -> dict[str, list[str]]:
+    """The 基础信息表's problems without submitting anything (a page reports them together with a
+    refused upload)."""
+    try:
+        _clean(raw, has_plan_file)
+    except ValidationFailed as exc:
+        return dict(exc.fields)
+    return {}
+
+
+def get(application_id: int) -> PilotApplication:
+    application = db.session.get(PilotApplication, application_id)
+    if application is None:
+        raise NotVisible("申报不存在")
+    return application
+
+
+def for_instances(instance_ids: list[int]) -> dict[int, PilotApplication]:
+    """The applications of these process instances, by instance id (the batch review list)."""
+    if not instance_ids:
+        return {}
+    rows = db.session.scalars(select(PilotApplication).where(PilotApplication.instance_id.in_(instance_ids)))
+    return {a.instance_id: a for a in rows if a.instance_id is not None}
+
+
+def plan_file(application: PilotApplication) -> StoredFile | None:
+    return db.session.get(StoredFile, application.plan_file_id) if application.plan_file_id else None
+
+
+def waiting(after: Any) -> list[PilotApplication]:
+    """Submitted applications whose review window opens after the day `after`."""
+    return list(db.session.scalars(select(PilotApplication).where(
+        PilotApplication.status == "submitted", PilotApplication.window_start > after)
+        .order_by(PilotApplication.window_start, PilotApplication.submitted_at)))
+
+
+def windows_in_use() -> list[tuple[Any, Any]]:
+    """(start, end) of every review window some application joined, newest first (a list filter)."""
+    rows = db.session.execute(select(PilotApplication.window_start, PilotApplication.window_end).distinct()
+                              .order_by(PilotApplication.window_end.desc()))
+    return [(r.window_start, r.window_end) for r in rows]
+
+
+EXPORT_COLUMNS = [
+    ("tracking_code", "查询码"), ("university_name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
+    ("status", "状态"), ("window_start", "审核窗口开始"), ("window_end", "审核窗口结束"), ("submissions", "提交次数"),
+    ("contact_name", "联系人"), ("contact_phone", "联系电话"), ("contact_email", "邮箱"),
+    ("community_students", "社区学生数"), ("community_buildings", "社区楼宇数"), ("submitted_at", "提交时间"),
+    ("decision_comment", "审核意见"),
+]
+PILOT_EXPORT_COLUMNS = [("id", "编号"), ("name", "学校"), ("province", "省份"), ("school_type", "办学类型"),
+                        ("pilot_status", "试点类型"), ("pilot_batch", "批次")]
+EXPORT_LABELS = {"undergraduate": "本科", "vocational": "高职", "designated": "教育部认定试点",
+                 "self_pilot": "自主试点", "submitted": "待审核", "returned": "已退回", "approved": "已认定",
+                 "rejected": "未认定", "account_opened": "已开通账号"}
+
+
+def export_rows(items: list[Any], columns: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Rows for `exports.render`, codes in Chinese."""
+    return [{key: EXPORT_LABELS.get(value, value) if isinstance(value, str) else value
+             for key, value in ((k, getattr(item, k)) for k, _ in columns)} for item in items]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,6 +12,9 @@ from app.errors import TooManyAttempts, Unauthenticated
 from app.services import auth
 
 bp = Blueprint("auth", __name__)
+# Pages an account that must change its one-time password may still open.
+PASSWORD_CHANGE_ALLOWED = {"pages.account", "pages.change_password", "auth.logout", "auth.login", "static"}
+MUST_CHANGE = "您正在使用初始密码。为保障账号安全，请先设置新密码后再继续使用平台。"
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,3 +60,19 @@ def logout() -> ResponseReturnValue:
     session.clear()
     flash("您已安全退出", "info")
     return redirect(url_for("pages.home"))
+
+
+@bp.before_app_request
+def force_password_change() -> ResponseReturnValue | None:
+    """An account opened with a one-time password goes to 我的账号 on every page until it has set
+    its own (the API, which authenticates by token, is left to its own rules)."""
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in PASSWORD_CHANGE_ALLOWED or (request.blueprint or "").startswith("api"):
+        return None
+    if not current_user.is_authenticated or not current_user.must_change_password:
+        return None
+    flash(MUST_CHANGE, "warning")
+    target = url_for("pages.account")
+    if request.headers.get("HX-Request") == "true":  # htmx would swap the page into a fragment
+        return Response("", headers={"HX-Redirect": target})
+    return redirect(target, 303 if request.method != "GET" else 302)
