@@ -46,6 +46,7 @@ KINDS: dict[str, Kind] = {
         Kind("png", "PNG", "image/png", (".png",)),
         Kind("jpeg", "JPEG", "image/jpeg", (".jpg", ".jpeg")),
         Kind("gif", "GIF", "image/gif", (".gif",)),
+        Kind("webp", "WebP", "image/webp", (".webp",)),
     )
 }
 ALIASES = {"jpg": "jpeg"}
@@ -145,7 +146,7 @@ def save(
 def sniff(path: Path) -> str | None:
     """The kind the bytes are (a `KINDS` key), "zip_bomb", or None when not one we know."""
     with path.open("rb") as fh:
-        head = fh.read(8)
+        head = fh.read(12)
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -154,6 +155,8 @@ def sniff(path: Path) -> str | None:
         return "jpeg"
     if head.startswith((b"GIF87a", b"GIF89a")):
         return "gif"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
     if head.startswith(b"PK\x03\x04"):
         return _sniff_office(path)
     return None
