@@ -58,3 +58,15 @@ def departments(context: dict[str, Any]) -> list[Choice]:
         .order_by(Org.name, Org.id)
     )
     return [(row.id, row.name) for row in rows]
+
+
+@register("complaint_departments")
+def complaint_departments(context: dict[str, Any]) -> list[Choice]:
+    """Where a complaint may be dispatched: the university's departments; a psychological-hotline
+    ticket only to the 心理中心 (nobody else may ever see it)."""
+    choices = departments(context)
+    if not context.get("confidential"):
+        return choices
+    psych = db.session.scalars(select(Org.id).where(Org.kind == "department", Org.code == "psych",
+                                                    Org.parent_id == context.get("university_id"))).all()
+    return [c for c in choices if c[0] in psych]

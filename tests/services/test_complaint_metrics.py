@@ -1,0 +1,91 @@
+"""三率 on a hand-computed fixture, and hot-topic spikes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.extensions import db
+from app.models import Complaint, ComplaintAssignment
+from app.services import clock, complaint_metrics, hot_topics
+
+BJ = clock.SHANGHAI
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=BJ)
+
+
+def _complaint(uni: int, *, channel: str = "general", resolution: str | None = None,
+               satisfaction: str | None = None, hours_to_close: float | None = None, title: str = "宿舍漏水",
+               created: datetime = T0) -> Complaint:
+    complaint = Complaint(university_id=uni, channel=channel, category="dormitory", title=title,
+                          content=f"{title}，请尽快处理。", created_at=created, resolution=resolution,
+                          satisfaction=satisfaction, status="closed" if resolution else "assigned",
+                          closed_at=created + timedelta(hours=hours_to_close) if hours_to_close else None)
+    db.session.add(complaint)
+    db.session.flush()
+    return complaint
+
+
+def _assign(complaint: Complaint, dept: int, *, answered_after_hours: float | None, due_hours: float = 72,
+            outcome: str | None = None) -> None:
+    db.session.add(ComplaintAssignment(
+        complaint_id=complaint.id, department_id=dept, assigned_at=complaint.created_at,
+        due_at=complaint.created_at + timedelta(hours=due_hours),
+        answered_at=complaint.created_at + timedelta(hours=answered_after_hours) if answered_after_hours else None,
+        outcome=outcome or ("answered" if answered_after_hours else None)))
+
+
+def test_three_rates_on_a_hand_computed_fixture(app, world) -> None:
+    uni, dept, other_dept = world.uni.id, world.logistics.id, world.other_logistics.id
+    with app.app_context():
+        # 1: on time, satisfied, closed after 10 h
+        c1 = _complaint(uni, resolution="resolved", satisfaction="satisfied", hours_to_close=10)
+        _assign(c1, dept, answered_after_hours=5)
+        # 2: late answer, unsatisfied → closed unresolved after 100 h
+        c2 = _complaint(uni, channel="principal_mailbox", resolution="unresolved", satisfaction="unsatisfied",
+                        hours_to_close=100)
+        _assign(c2, dept, answered_after_hours=80)
+        # 3: on time, never rated → unrated after 200 h
+        c3 = _complaint(uni, resolution="unrated", hours_to_close=200)
+        _assign(c3, dept, answered_after_hours=1)
+        # 4: misrouted and upheld, then answered on time elsewhere: basically satisfied
+        c4 = _complaint(uni, resolution="resolved", satisfaction="basically_satisfied", hours_to_close=30)
+        _assign(c4, other_dept, answered_after_hours=None, outcome="sent_back_upheld")
+        _assign(c4, dept, answered_after_hours=20)
+        # 5: merged (not in resolution, not in handling time); 6: open, not yet due
+        _complaint(uni, resolution="merged", hours_to_close=1)
+        c6 = _complaint(uni)
+        _assign(c6, dept, answered_after_hours=None, due_hours=10_000)
+        db.session.commit()
+        now = T0 + timedelta(days=20)
+        m = complaint_metrics.compute(university_id=uni, now=now)
+        assert m["total"] == 6
+        assert m["dispatched"] == 5              # the upheld send-back is not counted
+        assert m["response_rate"] == 0.75        # 3 on time of 4 due-or-answered (c6 not due yet)
+        assert m["overdue"] == 1                 # c2
+        assert m["resolution_rate"] == round(2 / 3, 4)  # resolved c1, c4 of judged c1, c2, c4
+        assert m["satisfaction_rate"] == round(2 / 3, 4)  # satisfied c1, basically c4 of rated c1, c2, c4
+        assert m["avg_handling_hours"] == round((10 + 100 + 200 + 30) / 4, 1)
+        assert m["by_channel"]["principal_mailbox"]["total"] == 1
+        [row] = m["by_department"]
+        assert row["department_id"] == dept and row["response_rate"] == 0.75
+        dept_only = complaint_metrics.compute(department_id=other_dept, now=now)
+        assert dept_only["dispatched"] == 0 and dept_only["response_rate"] is None
+        window = complaint_metrics.compute(university_id=uni, start=T0 + timedelta(days=1), now=now)
+        assert window["total"] == 0
+
+
+def test_keywords_and_a_weekly_spike_warn_the_dispatchers(app, world) -> None:
+    assert "热水器" in hot_topics.keywords("宿舍热水器坏了，我们没有热水")
+    assert "我们" not in hot_topics.keywords("宿舍热水器坏了，我们没有热水")
+    world.user("disp", "dispatcher")
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)
+    with app.app_context():
+        for weeks_ago in (1, 2, 3):
+            _complaint(world.uni.id, title="食堂排队时间长", created=now - timedelta(weeks=weeks_ago))
+        for _ in range(4):
+            _complaint(world.uni.id, title="热水器损坏", created=now - timedelta(hours=3))
+        db.session.commit()
+        topics = {t["word"]: t for t in hot_topics.top(world.uni.id, now)}
+        assert topics["热水器"]["weekly"][-1] == 4 and topics["热水器"]["spike"] is True
+        assert topics["食堂"]["spike"] is False
+        assert hot_topics.scan_spikes(now) >= 1
+        assert hot_topics.scan_spikes(now) == 0  # once per topic and week
