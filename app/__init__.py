@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.config import load_config, validate
 from app.extensions import csrf, db, login_manager, migrate
@@ -19,6 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Chinese stays readable in JSON)
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
+
+    # Ids beyond a 32-bit INTEGER would make PostgreSQL raise: such a URL simply matches nothing (404).
+    app.url_map.converters["int"] = _Int32
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
@@ -41,6 +45,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         start_scheduler(app)
     return app
+
+
+class _Int32(IntegerConverter):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -102,6 +102,25 @@ def processes_deploy_command(path: Path | None) -> None:
         raise SystemExit(1)
 
 
+instances_group = AppGroup("instances", help="Process instances.")
+
+
+@instances_group.command("check")
+def instances_check_command() -> None:
+    """Report instances stuck (running with nothing ready or waiting) or stopped on an error; exit 1 if any."""
+    from app.services import instances
+
+    stuck, failed = instances.stuck(), instances.failed()
+    for instance in stuck:
+        click.echo(f"stuck: instance {instance.id} ({instance.process_key} v{instance.process_version})")
+    for instance in failed:
+        click.echo(f"error: instance {instance.id} ({instance.process_key} v{instance.process_version}): "
+                   f"{instance.error}")
+    click.echo(f"{len(stuck)} stuck, {len(failed)} in error")
+    if stuck or failed:
+        raise SystemExit(1)
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -116,4 +135,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(timers_group)
     app.cli.add_command(processes_group)
+    app.cli.add_command(instances_group)
     app.cli.add_command(scheduler_command)

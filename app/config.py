@@ -58,7 +58,7 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": _database_url(env),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # Bodies above this are refused with 413 before any view reads them.
-        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 10 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": _int(env, "MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         "UPLOAD_DIR": env.get("UPLOAD_DIR", str(ROOT / "instance" / "uploads")),
         # Session cookie: never readable by scripts, not sent cross-site, HTTPS-only in production.
         "SESSION_COOKIE_HTTPONLY": True,

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_smorest import Api
 
-from app.api import auth, orgs, pilot, processes, reports, tasks, users
+from app.api import auth, complaints, orgs, pilot, posts, posts_public, processes, reports, tasks, users
 from app.api.auth_context import allowed_mimetypes, authenticate_request
 from app.errors import DomainError
 from app.extensions import csrf
 from app.schemas.common import ErrorSchema
 
 PREFIX = "/api/v1"
-BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports)
+BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports, complaints, posts, posts_public)
 
 
 class PlatformApi(Api):  # type: ignore[misc]

@@ -3,6 +3,13 @@
 from app.models.api_token import ApiToken
 from app.models.audit_event import AuditEvent
 from app.models.calendar_override import CalendarOverride
+from app.models.complaint import (
+    CHANNELS,
+    Complaint,
+    ComplaintAssignment,
+    ComplaintFollowUp,
+    ComplaintReply,
+)
 from app.models.human_task import TASK_STATUSES, HumanTask
 from app.models.info_report import REPORT_STATUSES, DeadlineNotice, InfoReport, InfoReportRevision, ReportPeriod
 from app.models.login_failure import LoginFailure
@@ -10,6 +17,17 @@ from app.models.notification import Notification
 from app.models.one_time_secret import OneTimeSecret
 from app.models.org import ORG_KINDS, PILOT_STATUSES, SCHOOL_TYPES, Org
 from app.models.pilot_application import APPLICATION_STATUSES, PilotApplication, ReviewWindow
+from app.models.post import (
+    FILE_ROLES,
+    POST_MODULES,
+    REVISION_STATUSES,
+    Post,
+    PostComment,
+    PostRevision,
+    PostRevisionFile,
+)
+from app.models.post_deadline import DEFAULT_REQUIRED_MODULES, PostDeadline
+from app.models.post_showcase import SHOWCASE_KINDS, SHOWCASE_STATUSES, ShowcaseEntry
 from app.models.process_definition import ProcessDefinition
 from app.models.process_instance import INSTANCE_STATUSES, ProcessInstance
 from app.models.stored_file import StoredFile
@@ -18,6 +36,11 @@ from app.models.timer import TIMER_STATUSES, Timer
 from app.models.user import ROLES, User, UserRole
 
 __all__ = [
+    "CHANNELS",
+    "Complaint",
+    "ComplaintAssignment",
+    "ComplaintFollowUp",
+    "ComplaintReply",
     "DeadlineNotice",
     "InfoReport",
     "InfoReportRevision",
@@ -27,6 +50,18 @@ __all__ = [
     "OneTimeSecret",
     "PilotApplication",
     "ReviewWindow",
+    "DEFAULT_REQUIRED_MODULES",
+    "FILE_ROLES",
+    "POST_MODULES",
+    "REVISION_STATUSES",
+    "Post",
+    "PostComment",
+    "PostDeadline",
+    "PostRevision",
+    "PostRevisionFile",
+    "SHOWCASE_KINDS",
+    "SHOWCASE_STATUSES",
+    "ShowcaseEntry",
     "ApiToken",
     "AuditEvent",
     "CalendarOverride",

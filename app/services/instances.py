@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -9,17 +11,35 @@ from sqlalchemy import exists, select
 from app.engine import runner
 from app.errors import NotVisible
 from app.extensions import db
-from app.models import AuditEvent, HumanTask, ProcessInstance, User
+from app.models import AuditEvent, HumanTask, ProcessInstance, User, UserRole
 from app.services import processes, tasks
 
 NATIONAL_ROLES = ("process_admin", "moe_reviewer", "operator")
+# Processes whose cases decide themselves who may see them ("module:function(user, instance) -> bool").
+CASE_RULES = {"complaint": "app.services.complaints:instance_visible"}
+# Instance data whose name starts with this is never shown (e.g. who filed an anonymous complaint).
+PRIVATE_PREFIX = "private_"
+
+
+def _case_rule(process_key: str) -> Callable[[User, ProcessInstance], bool] | None:
+    target = CASE_RULES.get(process_key)
+    if target is None:
+        return None
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
 
 
 def instance_for(user: User, instance_id: int) -> ProcessInstance:
-    """The instance if the user may see it: national roles see every instance; others those they
-    started or that hold a task they may see. Otherwise NotVisible (404)."""
+    """The instance if the user may see it. A process with a case rule decides alone (a process_admin
+    always may); otherwise national roles see every instance, others those they started or that hold
+    a task they may see. Otherwise NotVisible (404)."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
+        raise NotVisible("流程实例不存在或无权查看")
+    rule = _case_rule(instance.process_key)
+    if rule is not None:
+        if user.has_role("process_admin") or rule(user, instance):
+            return instance
         raise NotVisible("流程实例不存在或无权查看")
     if user.has_role(*NATIONAL_ROLES) or instance.started_by == user.id:
         return instance
@@ -31,8 +51,8 @@ def instance_for(user: User, instance_id: int) -> ProcessInstance:
 
 
 def visible_data(instance: ProcessInstance) -> dict[str, Any]:
-    """Instance data for display: keys starting with `_` are internal and never shown."""
-    return {k: v for k, v in (instance.data or {}).items() if not k.startswith("_")}
+    """Instance data for display: internal (`_…`) and private (`private_…`) keys are never shown."""
+    return {k: v for k, v in (instance.data or {}).items() if not k.startswith(("_", PRIVATE_PREFIX))}
 
 
 def history(instance: ProcessInstance) -> list[AuditEvent]:
@@ -49,3 +69,32 @@ def highlight(instance: ProcessInstance) -> dict[str, list[str]]:
 def all_tasks(instance: ProcessInstance) -> list[HumanTask]:
     return list(db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)
                                    .order_by(HumanTask.created_at, HumanTask.id)))
+
+
+def hidden_people(viewer: User, user_ids: Any) -> set[int]:
+    """Of these accounts in an instance's tasks and history, the ones this viewer may not identify:
+    a student is named only to that student, dispatchers and process_admins (an anonymous complaint
+    must not reveal its student to a department through the history). Pages show them as "学生"."""
+    wanted = {i for i in user_ids if i is not None} - {viewer.id}
+    if not wanted or viewer.has_role("process_admin", "dispatcher"):
+        return set()
+    return set(db.session.scalars(select(UserRole.user_id).where(UserRole.user_id.in_(wanted),
+                                                                  UserRole.role == "student")))
+
+
+def stuck(limit: int = 200) -> list[ProcessInstance]:
+    """Running instances with nothing to do and nothing to wait for: no ready task, no pending timer.
+    ENGINE-NOTES: a runaway loop or a bad model leaves instances like this; they need a person."""
+    from app.models import Timer
+
+    waiting_task = exists().where(HumanTask.instance_id == ProcessInstance.id, HumanTask.status == "ready")
+    waiting_timer = exists().where(Timer.instance_id == ProcessInstance.id, Timer.status == "pending")
+    return list(db.session.scalars(select(ProcessInstance).where(
+        ProcessInstance.status == "running", ~waiting_task, ~waiting_timer)
+        .order_by(ProcessInstance.id).limit(limit)))
+
+
+def failed(limit: int = 200) -> list[ProcessInstance]:
+    """Instances stopped on an error (a failing service, a condition that could not be evaluated)."""
+    return list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "error")
+                                   .order_by(ProcessInstance.id).limit(limit)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from app.engine.script_engine import ServiceRegistry
@@ -21,15 +22,17 @@ class StepContext:
     process_key: str
     org_id: int | None
     actor_id: int | None = None  # who made this step happen (None: a timer)
+    now: datetime | None = None  # the step's clock (a timer fired "at" an instant uses that instant)
 
 
 Function = Callable[[StepContext, dict[str, Any], dict[str, Any]], dict[str, Any] | None]
 _FUNCTIONS: dict[str, Function] = {}
 # Flow modules that register their functions with @service when imported.
-DOMAIN_MODULES = ("app.services.pilot_applications", "app.services.info_reports")
+DOMAIN_MODULES = ("app.services.pilot_applications", "app.services.info_reports", "app.services.complaint_steps",
+                  "app.services.posts_review", "app.services.showcase")
 
 
-def _load_domain() -> None:
+def load_domain_modules() -> None:
     for module in DOMAIN_MODULES:
         importlib.import_module(module)
 
@@ -43,17 +46,17 @@ def service(name: str) -> Callable[[Function], Function]:
 
 
 def exists(name: str) -> bool:
-    _load_domain()
+    load_domain_modules()
     return name in _FUNCTIONS
 
 
 def names() -> list[str]:
-    _load_domain()
+    load_domain_modules()
     return sorted(_FUNCTIONS)
 
 
 def registry_for(ctx: StepContext) -> ServiceRegistry:
-    _load_domain()
+    load_domain_modules()
     registry = ServiceRegistry()
     for name, func in _FUNCTIONS.items():
         registry.register(name, lambda params, data, func=func: func(ctx, params, data))

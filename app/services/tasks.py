@@ -16,7 +16,7 @@ from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import Conflict, DomainError, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import HumanTask, TaskComment, User
-from app.services import audit, clock, forms, workflows
+from app.services import audit, clock, form_checks, forms, workflows
 
 SCOPES = ("mine", "group", "completed", "all")
 
@@ -38,7 +38,9 @@ def _group_clause(user: User) -> Any:
 def visible_clause(user: User) -> Any:
     if user.has_role("process_admin"):
         return True
-    return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by == user.id, _group_clause(user))
+    # A student's task (e.g. rating the answer to their complaint) is theirs alone, not their group's.
+    group = and_(_group_clause(user), or_(HumanTask.assignee_id.is_(None), HumanTask.role != "student"))
+    return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by == user.id, group)
 
 
 @dataclass
@@ -162,6 +164,7 @@ def complete(user: User, task_id: int, data: Any, *, from_html: bool = False,
         raise ValidationFailed("data 必须是对象", {"data": ["必须是对象"]})
     cleaned = forms.validate(task.form_key, data, form_context(task), from_html=from_html, files=files,
                              actor_id=user.id, actor_org_id=user.org_id) if task.form_key else {}
+    form_checks.run(task, cleaned)
     workflows.complete(task, cleaned, actor=user)
     return task
 

@@ -6,6 +6,7 @@ fired by the next run instead of never. Each instance is its own transaction."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from datetime import datetime, timedelta
 
@@ -86,9 +87,23 @@ def send_deadline_notices(at: datetime | None = None) -> dict[str, int]:
     return {"reminded": reminded, "overdue": overdue}
 
 
-def tick(at: datetime | None = None) -> dict[str, int]:
-    """One scheduler round: timers, then deadline notices (tasks, then reporting periods)."""
-    from app.services import info_reports  # a flow module; imported here to keep this one generic
+# Flow modules' periodic checks, run after the timers on every round: "module:function(at) -> counts".
+SCANNERS = (
+    "app.services.info_reports:scan_deadlines",
+    "app.services.posts_deadlines:scan_deadlines",
+    "app.services.hot_topics:scan_spikes",
+)
 
+
+def tick(at: datetime | None = None) -> dict[str, int]:
+    """One scheduler round: timers, deadline notices of tasks, then the flows' own scans."""
     at = at or clock.now()
-    return {"fired": fire_due(at), **send_deadline_notices(at), **info_reports.scan_deadlines(at)}
+    counts: dict[str, int] = {"fired": fire_due(at), **send_deadline_notices(at)}
+    for target in SCANNERS:
+        module, _, name = target.partition(":")
+        result = getattr(importlib.import_module(module), name)(at)
+        if isinstance(result, dict):
+            counts.update(result)
+        else:
+            counts[name] = int(result)
+    return counts

@@ -34,7 +34,7 @@ def _as_int(value: Any) -> int | None:
 
 def _engine_args(instance: ProcessInstance, now: datetime, actor_id: int | None = None) -> dict[str, Any]:
     ctx = StepContext(instance_id=instance.id, process_key=instance.process_key, org_id=instance.org_id,
-                      actor_id=actor_id)
+                      actor_id=actor_id, now=now)
     return {"now": now, "calendar": work_calendar.current(), "services": registry_for(ctx)}
 
 
@@ -181,8 +181,9 @@ def _write_step(instance: ProcessInstance, result: StepResult, *, now: datetime,
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """What a step changed, for the audit log; `private_…` fields never enter it."""
     return {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after))
-            if before.get(k) != after.get(k)}
+            if before.get(k) != after.get(k) and not k.startswith("private_")}
 
 
 def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime) -> None:

@@ -28,9 +28,9 @@ def instance_page(instance_id: int) -> ResponseReturnValue:
     instance = instances.instance_for(user, instance_id)
     task_rows = instances.all_tasks(instance)
     events = instances.history(instance)
-    people = lookups.user_names([instance.started_by]
-                                + [t.completed_by for t in task_rows] + [t.assignee_id for t in task_rows]
-                                + [e.actor_id for e in events])
+    ids = ([instance.started_by] + [t.completed_by for t in task_rows] + [t.assignee_id for t in task_rows]
+           + [e.actor_id for e in events])
+    people = {**lookups.user_names(ids), **dict.fromkeys(instances.hidden_people(user, ids), "学生")}
     labels = workflow_labels.field_labels(t.form_key for t in task_rows)
     data = instances.visible_data(instance)
     timeline = [{"event": e, "label": workflow_labels.action_label(e.action),
@@ -88,3 +88,10 @@ def bpmn_xml(key: str, version: int) -> ResponseReturnValue:
     response = Response(definition.bpmn_xml, mimetype="application/xml")
     response.headers["Content-Disposition"] = f'inline; filename="{key}-v{version}.bpmn"'
     return response
+
+
+@bp.route("/admin/instances/health")
+@roles_required("process_admin")
+def health() -> ResponseReturnValue:
+    """Instances that need a person: stuck (nothing ready, nothing waiting) or stopped on an error."""
+    return render_template("processes/health.html", stuck=instances.stuck(), failed=instances.failed())

@@ -7,14 +7,22 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user
 
 from app.errors import ValidationFailed
-from app.services import auth, stats
+from app.services import auth, posts_public, showcase, stats
+from app.web import public
 
 bp = Blueprint("pages", __name__)
 
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return render_template("home.html", pilots=stats.pilot_summary())
+    """The public homepage: pilot figures and their map by province, the latest 育人号 posts across
+    universities and the 成果展示 highlights (cached for anonymous visitors, like the 育人号 pages)."""
+    def render() -> str:
+        latest, _ = posts_public.search(posts_public.Filters(), limit=6)
+        featured, _ = showcase.admitted(limit=5)
+        return render_template("home.html", pilots=stats.pilot_summary(), latest=latest, featured=featured,
+                               by_province=posts_public.pilots_by_province())
+    return public.cached(render)
 
 
 @bp.route("/account", methods=["GET"])

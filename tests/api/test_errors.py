@@ -65,3 +65,10 @@ def test_openapi_document_is_served_and_describes_the_contract(client) -> None:
     for path in ("/api/v1/auth/token", "/api/v1/orgs", "/api/v1/orgs/{org_id}", "/api/v1/users"):
         assert path in spec["paths"], path
     assert "bearerAuth" in spec["components"]["securitySchemes"]
+
+
+def test_ids_beyond_32_bits_are_404_not_a_database_error(client, world) -> None:
+    world.user("root", "process_admin")
+    headers = bearer(client, "root")
+    for path in ("/api/v1/tasks/99999999999", "/api/v1/orgs/99999999999", "/api/v1/instances/99999999999"):
+        assert client.get(path, headers=headers).status_code == 404, path

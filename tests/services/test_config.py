@@ -32,7 +32,7 @@ def test_development_defaults_are_safe_and_local() -> None:
     config = load_config({})
     assert config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///")
     assert config["SESSION_COOKIE_HTTPONLY"] is True and config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert config["MAX_CONTENT_LENGTH"] == 10 * 1024 * 1024
+    assert config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024
     assert config["SCHEDULER_AUTOSTART"] is False
 
 

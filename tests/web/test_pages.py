@@ -166,3 +166,12 @@ def test_org_list_page_filters_by_kind(client, world) -> None:
     login(client, "moe1")
     html = client.get("/admin/orgs?kind=university").get_data(as_text=True)
     assert "浙江大学" in html and "后勤保障处" not in html
+
+
+def test_new_password_must_differ_from_the_current_one(client, world) -> None:
+    world.user("stu", "student")
+    login(client, "stu")
+    page = client.get("/account").get_data(as_text=True)
+    same = client.post("/account/password", data={"current_password": PASSWORD, "new_password": PASSWORD,
+                                                  "csrf_token": csrf_from(page)})
+    assert same.status_code == 422 and "新密码不能与当前密码相同" in same.get_data(as_text=True)
