@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import url_for
 
@@ -14,6 +15,10 @@ class NavItem:
     label: str
     endpoint: str
     roles: frozenset[str]  # empty: every logged-in user
+    menu: str | None = None  # items of one menu show as a dropdown (when a user has two or more)
+
+
+ADMIN = "系统管理"
 
 
 NAV = (
@@ -27,15 +32,15 @@ NAV = (
     NavItem("热点", "complaints_stats.topics", frozenset({"moe_reviewer"})),
     NavItem("批量审核", "pilot_review.batch", frozenset({"moe_reviewer"})),
     NavItem("申报与试点", "pilot_lists.applications", frozenset({"moe_reviewer", "operator", "process_admin"})),
-    NavItem("审核窗口", "pilot_review.windows", frozenset({"process_admin"})),
+    NavItem("审核窗口", "pilot_review.windows", frozenset({"process_admin"}), ADMIN),
     NavItem("信息表", "reports.index", frozenset({"moe_reviewer", "operator", "university_admin"})),
     NavItem("本校育人号", "posts.manage", frozenset({"university_admin"})),
     NavItem("育人号审核", "posts_review.queue", frozenset({"operator", "moe_reviewer", "process_admin"})),
     NavItem("育人号进度", "post_deadlines.index", frozenset({"moe_reviewer", "operator"})),
-    NavItem("流程管理", "process_admin.index", frozenset({"process_admin"})),
-    NavItem("工作日历", "calendar.index", frozenset({"process_admin"})),
-    NavItem("单位管理", "admin.orgs", frozenset({"process_admin", "moe_reviewer", "operator"})),
-    NavItem("用户管理", "admin.users", frozenset({"process_admin"})),
+    NavItem("流程管理", "process_admin.index", frozenset({"process_admin"}), ADMIN),
+    NavItem("工作日历", "calendar.index", frozenset({"process_admin"}), ADMIN),
+    NavItem("单位管理", "admin.orgs", frozenset({"process_admin", "moe_reviewer", "operator"}), ADMIN),
+    NavItem("用户管理", "admin.users", frozenset({"process_admin"}), ADMIN),
     NavItem("接口文档", "pages.api_docs", frozenset()),
 )
 # Not logged in: the public entries.
@@ -44,13 +49,26 @@ PUBLIC_NAV = (NavItem("试点申报", "pilot_public.apply", frozenset()),
               NavItem("成果展示", "public.showcase_column", frozenset()))
 
 
-def nav_for(user: User | None) -> list[dict[str, str]]:
+def _entry(item: NavItem) -> dict[str, Any]:
+    return {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
+
+
+def nav_for(user: User | None) -> list[dict[str, Any]]:
+    """Entries for the top bar: links, and dropdowns ({"label", "children"}) for menus."""
     if user is None or not user.is_authenticated:
-        return [{"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
-                for item in PUBLIC_NAV]
+        return [_entry(item) for item in PUBLIC_NAV]
     roles = set(user.roles)
-    return [
-        {"label": item.label, "url": url_for(item.endpoint), "endpoint": item.endpoint}
-        for item in NAV
-        if not item.roles or item.roles & roles
-    ]
+    mine = [item for item in NAV if not item.roles or item.roles & roles]
+    menus: dict[str, list[NavItem]] = {}
+    for item in mine:
+        if item.menu:
+            menus.setdefault(item.menu, []).append(item)
+    entries: list[dict[str, Any]] = []
+    for item in mine:
+        group = menus.get(item.menu or "", [])
+        if len(group) < 2:
+            entries.append(_entry(item))
+        elif group[0] is item:  # the dropdown stands where its first item would
+            entries.append({"label": item.menu, "children": [_entry(i) for i in group],
+                            "endpoints": [i.endpoint for i in group]})
+    return entries

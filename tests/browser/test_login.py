@@ -22,16 +22,20 @@ def _nav_labels(page) -> list[str]:  # noqa: ANN001
     if toggler.is_visible():  # phone width: the menu is collapsed behind the toggler
         toggler.click()
         page.locator("#mainnav.show").wait_for()
-    return [t.strip() for t in page.locator("[data-testid=main-nav] a").all_inner_texts()]
+    menus = page.locator("[data-testid=nav-menu]")
+    for index in range(menus.count()):  # open each dropdown so its items are visible
+        menus.nth(index).click()
+        page.locator("[data-testid=main-nav] .dropdown-menu.show").first.wait_for()
+    return [t.strip() for t in page.locator("[data-testid=main-nav] a:visible").all_inner_texts()]
 
 
 def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, world) -> None:  # noqa: ANN001
     world.user("root", "process_admin")
     _login(page, live_server, "root")
     labels = _nav_labels(page)
-    assert "用户管理" in labels and "单位管理" in labels
+    assert "用户管理" in labels and "单位管理" in labels and "系统管理" in labels
     assert "平台管理员" in page.locator("[data-testid=account-link]").inner_text()
-    page.click("text=用户管理")
+    page.click(".dropdown-menu.show >> text=用户管理")
     page.wait_for_url(f"{live_server}/admin/users")
     assert "root" in page.locator("[data-testid=user-table]").inner_text()
 

@@ -21,6 +21,7 @@ def test_login_sets_a_safe_session_cookie_and_shows_role_navigation(client, worl
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     html = client.get("/").get_data(as_text=True)
     assert "用户管理" in html and "单位管理" in html and "平台管理员" in html
+    assert 'data-testid="nav-menu">系统管理<' in html  # the admin pages sit in one dropdown
 
 
 def test_student_sees_no_admin_navigation_and_admin_pages_are_403(client, world) -> None:
