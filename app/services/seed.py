@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.config import ROOT
 from app.extensions import db
-from app.models import Org
+from app.models import Org, User, UserRole
 from app.services import accounts
 
 DATA = ROOT / "data"
@@ -100,3 +100,55 @@ def _load_demo_flows() -> None:
     if not pilot_applications.search(limit=1)[1]:
         for application in demo["applications"]:
             pilot_applications.submit(application)
+    _demo_posts(demo["posts"])
+    _demo_complaints(demo["complaints"])
+
+
+def _user(username: str) -> User:
+    user = accounts.find_user(username)
+    if user is None:
+        raise LookupError(f"demo account {username} is missing")
+    return user
+
+
+def _complete_only_task(instance_id: int, actor: User, data: dict[str, Any]) -> None:
+    """Do the one open task of an instance as `actor` (demo cases are walked through their flows)."""
+    from app.services import tasks
+
+    [task] = tasks.inbox(actor, tasks.InboxQuery(scope="group", instance=instance_id))[0]
+    tasks.complete(actor, task.id, data)
+
+
+def _demo_posts(posts: list[dict[str, Any]]) -> None:
+    from app.models import Post, PostRevision
+    from app.services import posts as post_service
+
+    if db.session.scalar(select(Post.id).limit(1)) is not None:
+        return
+    operator = _user("operator")
+    for item in posts:
+        post = post_service.create(_user(item["author"]), item, submit=True)
+        if item["publish"]:
+            revision = db.session.scalar(select(PostRevision).where(PostRevision.post_id == post.id))
+            _complete_only_task(revision.instance_id, operator, {"decision": "approve"})
+
+
+def _demo_complaints(complaints: list[dict[str, Any]]) -> None:
+    from app.models import Complaint
+    from app.services import complaints as complaint_service
+
+    if db.session.scalar(select(Complaint.id).limit(1)) is not None:
+        return
+    for item in complaints:
+        student = _user(item["student"])
+        complaint = complaint_service.file(student, item)
+        if "assign_to" not in item:
+            continue
+        department = db.session.scalar(select(Org).where(Org.parent_id == complaint.university_id,
+                                                         Org.code == item["assign_to"]))
+        dispatcher = db.session.scalar(select(User).join(UserRole).where(
+            UserRole.role == "dispatcher", User.org_id == complaint.university_id))
+        _complete_only_task(complaint.instance_id, dispatcher, {"action": "assign", "department_id": department.id})
+        handler = db.session.scalar(select(User).join(UserRole).where(
+            UserRole.role == "department_handler", User.org_id == department.id))
+        _complete_only_task(complaint.instance_id, handler, {"action": "answer", "reply": item["answer"]})

@@ -78,3 +78,9 @@ def test_seed_demo_deploys_processes_and_gives_every_flow_a_case(app) -> None:
         assert db.session.scalar(select(func.count()).select_from(ReportPeriod)) == 1
         statuses = list(db.session.scalars(select(PilotApplication.status)))
         assert statuses == ["submitted", "submitted"]
+        from app.models import Complaint, Post
+
+        published = db.session.scalars(select(Post).where(Post.published_at.is_not(None))).all()
+        assert len(published) == 2
+        assert sorted(db.session.scalars(select(Complaint.status))) == ["answered", "triage"]
+    assert "北航“一站式”学生社区建设概况" in app.test_client().get("/").get_data(as_text=True)
