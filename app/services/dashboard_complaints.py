@@ -1,0 +1,83 @@
+"""Dashboard datasets of 接诉即办: the 三率 by department (a university) or by university (the nation),
+and by channel. The figures and their definitions are `complaint_metrics`' (one definition, the
+metrics page shows the same numbers); who may read them is `complaint_access`'."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Org
+from app.models.complaint import Complaint, ComplaintAssignment
+from app.services import clock, complaint_access, complaint_metrics, complaints
+from app.services.dashboard import Dataset, Scope, rate
+
+RATE_COLUMNS = [("response_rate", "响应率（%）"), ("resolution_rate", "解决率（%）"),
+                ("satisfaction_rate", "满意率（%）")]
+
+
+def _scope_args(scope: Scope) -> dict[str, int | None]:
+    return complaint_access.metrics_scope(scope.viewer, scope.university.id if scope.university else None)
+
+
+def by_org(scope: Scope) -> Dataset:
+    args = _scope_args(scope)
+    notes = list(complaint_metrics.DEFINITIONS.values())
+    if scope.university is not None:
+        result = complaint_metrics.compute(**args)
+        rows = [{"name": r["department"], "dispatched": r["dispatched"],
+                 **{k: rate(r[k]) for k, _ in RATE_COLUMNS},
+                 "avg_handling_hours": r["avg_handling_hours"], "overdue": r["overdue"]}
+                for r in result["by_department"]]
+        label, title = "部门", "各部门接诉即办三率"
+    else:
+        universities = db.session.scalars(select(Org).where(Org.kind == "university", Org.id.in_(
+            select(Complaint.university_id).distinct()))).all()
+        rows = []
+        for university in universities:
+            result = complaint_metrics.compute(university_id=university.id)
+            rows.append({"name": university.name, "dispatched": result["dispatched"],
+                         **{k: rate(result[k]) for k, _ in RATE_COLUMNS},
+                         "avg_handling_hours": result["avg_handling_hours"], "overdue": result["overdue"]})
+        rows.sort(key=lambda r: (-(r["response_rate"] or 0), r["overdue"], r["name"]))
+        label, title = "高校", "各高校接诉即办三率"
+    columns = [("name", label), ("dispatched", "交办件数"), *RATE_COLUMNS,
+               ("avg_handling_hours", "平均办理时长（小时）"), ("overdue", "逾期数")]
+    return Dataset("complaint_departments", title, columns, rows,
+                   {"type": "bar", "horizontal": True, "max": 100, "unit": "%",
+                    "categories": [r["name"] for r in rows],
+                    "series": [{"name": label_, "data": [r[k] for r in rows]} for k, label_ in RATE_COLUMNS]},
+                   notes=notes)
+
+
+def by_channel(scope: Scope) -> Dataset:
+    args = _scope_args(scope)
+    result = complaint_metrics.compute(**args)
+    labels = complaints.settings()["channels"]
+    responses = _response_by_channel(args["university_id"])
+    rows = [{"channel": labels.get(code, {}).get("label", code), "total": row["total"],
+             "response_rate": rate(responses.get(code)), "resolution_rate": rate(row["resolution_rate"]),
+             "satisfaction_rate": rate(row["satisfaction_rate"]), "avg_handling_hours": row["avg_handling_hours"]}
+            for code, row in result["by_channel"].items()]
+    return Dataset("complaint_channels", "接诉即办：按渠道",
+                   [("channel", "渠道"), ("total", "诉求数"), *RATE_COLUMNS,
+                    ("avg_handling_hours", "平均办理时长（小时）")], rows,
+                   {"type": "bar", "max": 100, "unit": "%", "categories": [r["channel"] for r in rows],
+                    "series": [{"name": label, "data": [r[k] for r in rows]} for k, label in RATE_COLUMNS]},
+                   notes=["口径同“接诉即办统计”页；“—”表示暂无可计算的数据。"])
+
+
+def _response_by_channel(university_id: int | None) -> dict[str, Any]:
+    """响应率 per channel, by the one definition in complaint_metrics."""
+    query = select(ComplaintAssignment, Complaint.channel).join(
+        Complaint, Complaint.id == ComplaintAssignment.complaint_id)
+    if university_id is not None:
+        query = query.where(Complaint.university_id == university_id)
+    by_channel: dict[str, list[ComplaintAssignment]] = {}
+    for assignment, channel in db.session.execute(query):
+        by_channel.setdefault(channel, []).append(assignment)
+    now = clock.now()
+    return {channel: complaint_metrics._assignment_figures(rows, now)["response_rate"]  # noqa: SLF001
+            for channel, rows in by_channel.items()}
