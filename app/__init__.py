@@ -34,6 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_api(app)
     init_web(app)
+    app.before_request(_refuse_nul_characters)
     _register_error_handlers(app)
 
     from app.cli import register_cli
@@ -53,6 +54,33 @@ class _Int32(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def _contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_nul(v) for v in value)
+    return False
+
+
+def _refuse_nul_characters() -> None:
+    """No input of this platform legitimately contains a NUL character, and PostgreSQL cannot store one
+    in text: it raised, and the request ended in a 500 (issue #9, found by schemathesis). Refuse it up
+    front, in the path, the query, form fields (not uploaded files) and JSON bodies."""
+    from flask import request
+
+    from app.errors import ValidationFailed
+
+    fields = [request.path, *(x for k, vs in request.args.lists() for x in (k, *vs))]
+    if request.method in {"POST", "PUT", "PATCH"}:
+        fields += [x for k, vs in request.form.lists() for x in (k, *vs)]
+        if request.is_json:
+            fields.append(request.get_json(silent=True))
+    if any(_contains_nul(f) for f in fields):
+        raise ValidationFailed("输入含有不允许的控制字符", {"_body": ["输入含有不允许的控制字符（NUL）"]})
+
+
 def _register_error_handlers(app: Flask) -> None:
     """One place maps every error to the API's JSON envelope or a Chinese error page."""
     from flask import request
@@ -61,14 +89,30 @@ def _register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from app.api import errors as api_errors
-    from app.errors import DomainError
+    from app.errors import DomainError, Forbidden, NotVisible
     from app.web.errors import render_error
+
+    def _audit_refusal(error: DomainError) -> None:
+        """A 403, or a service's 404 for an object the caller may not see, goes to the audit log (not an
+        unknown URL: that is werkzeug's NotFound, not a DomainError). Issue #9, ASVS 7.2."""
+        from flask import g
+        from flask_login import current_user
+
+        from app.services import security_audit
+
+        user = g.get("api_user") if wants_json() else (current_user if current_user.is_authenticated else None)
+        security_audit.record_refusal(security_audit.Refusal(
+            status=error.status, code=error.code, method=request.method, path=request.path,
+            endpoint=request.endpoint, actor_id=getattr(user, "id", None), org_id=getattr(user, "org_id", None),
+            address=request.remote_addr or "-"))
 
     def wants_json() -> bool:
         return request.path.startswith("/api/")
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
+        if isinstance(error, Forbidden | NotVisible):
+            _audit_refusal(error)
         if wants_json():
             return api_errors.from_domain_error(error)
         return render_error(error.status, error.message)

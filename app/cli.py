@@ -121,6 +121,30 @@ def instances_check_command() -> None:
         raise SystemExit(1)
 
 
+indicators_group = AppGroup("indicators", help="The indicator framework (提质增效指南).")
+
+
+@indicators_group.command("load")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def indicators_load_command(path: Path | None) -> None:
+    """Load the framework files of data/indicators/ (or PATH); an unchanged version is kept, a changed file
+    under an existing version is refused (exit 1): a new edition needs a new version."""
+    from app.errors import DomainError
+    from app.services import indicators
+
+    try:
+        loaded = [indicators.load_file(path)] if path and path.is_file() else indicators.load_all(path or
+                                                                                                 indicators.DATA_DIR)
+    except DomainError as exc:
+        click.echo(exc.message, err=True)
+        for messages in exc.fields.values():
+            for message in messages:
+                click.echo(f"  {message}", err=True)
+        raise SystemExit(1) from exc
+    for framework, created in loaded:
+        click.echo(f"{framework.version}: {'loaded' if created else 'unchanged'} ({framework.title})")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -130,10 +154,50 @@ def scheduler_command() -> None:
     run_blocking(current_app._get_current_object())
 
 
+@click.command("backup")
+@with_appcontext
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path) -> None:
+    """Back up the database and the uploaded files into one new file PATH (a tar archive)."""
+    from app.services import backup
+
+    try:
+        summary = backup.backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {summary.database}: {sum(summary.tables.values())} rows in {len(summary.tables)} "
+               f"tables, {summary.files} file(s) -> {summary.path}")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="do not ask: replace the database now")
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace the database and put back the uploaded files from the backup PATH."""
+    from app.services import backup
+
+    try:
+        manifest = backup.read_manifest(path)
+    except (backup.BackupError, OSError, ValueError) as exc:
+        raise click.ClickException(f"{path} is not a usable backup: {exc}") from exc
+    if not yes:
+        click.confirm(f"Replace the database with the backup of {manifest.get('created_at')}?", abort=True)
+    try:
+        summary = backup.restore(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {summary.database}: {sum(summary.tables.values())} rows in {len(summary.tables)} "
+               f"tables, {summary.files} file(s) from {summary.path} (run `flask db upgrade` if it is older)")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(timers_group)
     app.cli.add_command(processes_group)
     app.cli.add_command(instances_group)
+    app.cli.add_command(indicators_group)
     app.cli.add_command(scheduler_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

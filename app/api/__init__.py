@@ -5,14 +5,29 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_smorest import Api
 
-from app.api import auth, complaints, orgs, pilot, posts, posts_public, processes, reports, tasks, users
+from app.api import (
+    assessments,
+    auth,
+    complaints,
+    dashboard,
+    indicators,
+    orgs,
+    pilot,
+    posts,
+    posts_public,
+    processes,
+    reports,
+    tasks,
+    users,
+)
 from app.api.auth_context import allowed_mimetypes, authenticate_request
 from app.errors import DomainError
 from app.extensions import csrf
 from app.schemas.common import ErrorSchema
 
 PREFIX = "/api/v1"
-BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports, complaints, posts, posts_public)
+BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports, complaints, posts, posts_public,
+                     indicators, assessments, dashboard)
 
 
 class PlatformApi(Api):  # type: ignore[misc]

@@ -46,6 +46,7 @@ FLOW_NODES = {
     "complexGateway",
 }
 HUMAN_TASKS = {"userTask", "manualTask"}
+SPIFF_RESERVED_IDS = {"Start", "End", "Root"}
 SCOPES = {"process", "subProcess", "transaction", "adHocSubProcess"}
 TASK_PROPERTIES = {"formKey", "org", "assignee", "due", "title"}
 
@@ -159,6 +160,11 @@ def _check_node(
     org_roles: Collection[str],
 ) -> None:
     kind = local(node)
+    node_id = node.get("id") or ""
+    if kind in FLOW_NODES and (node_id in SPIFF_RESERVED_IDS or "." in node_id):
+        # SpiffWorkflow names its own task specs "Start", "End", "Root" and "<id>.EndJoin": a node with such
+        # an id silently replaced one, so the file deployed and every start of it failed (issue #9).
+        problems.add(node, f"节点编号“{node_id}”与引擎内部名称冲突：请不要使用 Start、End、Root 或含“.”的编号")
     if kind == "task":
         problems.add(node, f"任务 {label(node)} 未指定类型，会一直等待：请改为用户任务或服务任务")
     elif kind == "scriptTask":

@@ -50,6 +50,9 @@ class StepResult:
     timers: list[PendingTimer] = field(default_factory=list)
     completed: list[str] = field(default_factory=list)  # bpmn ids completed by this call, in order
     events: list[dict[str, Any]] = field(default_factory=list)
+    # runner.highlight() of the new state, computed from the workflow still in memory: lets the caller
+    # answer with the diagram highlights without deserializing the state it just wrote.
+    highlight: dict[str, list[str]] | None = None
 
     @property
     def task_count(self) -> int:

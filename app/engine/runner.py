@@ -149,6 +149,7 @@ def _result(
         timers=[] if cancelled else _pending_timers(workflow),
         completed=completed,
         events=events,
+        highlight=_highlight(workflow, cancelled),
     )
 
 
@@ -332,6 +333,10 @@ def cancel(proc: ProcessDef, state: dict[str, Any], *, now: datetime | None = No
 def highlight(proc: ProcessDef, state: dict[str, Any]) -> dict[str, list[str]]:
     """bpmn ids for the diagram: completed (in completion order, unique), current (ready/waiting/error)."""
     workflow = serializer.load(state, proc, _engine(None, None, None))
+    return _highlight(workflow, serializer.is_cancelled(state))
+
+
+def _highlight(workflow: BpmnWorkflow, cancelled: bool) -> dict[str, list[str]]:
     tasks = sorted(all_tasks(workflow), key=lambda t: t.last_state_change)
     completed: dict[str, None] = {}
     current: dict[str, None] = {}
@@ -341,7 +346,7 @@ def highlight(proc: ProcessDef, state: dict[str, Any]) -> dict[str, list[str]]:
             continue
         if task.state == TaskState.COMPLETED:
             completed[bpmn_id] = None
-        elif task.state & _FRONTIER and not serializer.is_cancelled(state):
+        elif task.state & _FRONTIER and not cancelled:
             current[bpmn_id] = None
     return {"completed": list(completed), "current": list(current)}
 

@@ -1,6 +1,15 @@
 """ORM models, one concept per module. Importing this package registers every table."""
 
 from app.models.api_token import ApiToken
+from app.models.assessment import (
+    ASSESSMENT_RESULTS,
+    ASSESSMENT_STATUSES,
+    SELF_RATINGS,
+    Assessment,
+    AssessmentItem,
+    AssessmentRound,
+    AssessmentSnapshot,
+)
 from app.models.audit_event import AuditEvent
 from app.models.calendar_override import CalendarOverride
 from app.models.complaint import (
@@ -11,6 +20,13 @@ from app.models.complaint import (
     ComplaintReply,
 )
 from app.models.human_task import TASK_STATUSES, HumanTask
+from app.models.indicator import (
+    INDICATOR_LEVELS,
+    IndicatorDimension,
+    IndicatorFramework,
+    IndicatorGroup,
+    IndicatorItem,
+)
 from app.models.info_report import REPORT_STATUSES, DeadlineNotice, InfoReport, InfoReportRevision, ReportPeriod
 from app.models.login_failure import LoginFailure
 from app.models.notification import Notification
@@ -36,6 +52,18 @@ from app.models.timer import TIMER_STATUSES, Timer
 from app.models.user import ROLES, User, UserRole
 
 __all__ = [
+    "ASSESSMENT_RESULTS",
+    "ASSESSMENT_STATUSES",
+    "Assessment",
+    "AssessmentItem",
+    "AssessmentRound",
+    "AssessmentSnapshot",
+    "INDICATOR_LEVELS",
+    "IndicatorDimension",
+    "IndicatorFramework",
+    "IndicatorGroup",
+    "IndicatorItem",
+    "SELF_RATINGS",
     "CHANNELS",
     "Complaint",
     "ComplaintAssignment",

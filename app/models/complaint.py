@@ -48,7 +48,7 @@ class Complaint(db.Model):
     rating_comment: Mapped[str | None] = mapped_column(Text)
     resolution: Mapped[str | None] = mapped_column(String(20))
     close_reason: Mapped[str | None] = mapped_column(Text)
-    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     rated_at: Mapped[datetime | None] = mapped_column(TZDateTime)

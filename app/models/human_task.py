@@ -21,6 +21,9 @@ class HumanTask(db.Model):
         Index("ix_human_task_group_inbox", "status", "role", "org_id", "due_at"),
         Index("ix_human_task_assignee_inbox", "assignee_id", "status", "due_at"),
         Index("ix_human_task_completed_by", "completed_by", "completed_at"),
+        # scope=all ORs assignee, completer and role/org: without this the role/org branch scans the table
+        # (bench: a ministry reviewer's inbox at 1.1M tasks, 222 → 10 ms p50).
+        Index("ix_human_task_role_org", "role", "org_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -19,4 +19,9 @@ class ErrorSchema(ma.Schema):
 
 class PageArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
-    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+# Ids are 32-bit INTEGER columns: a larger number can name nothing, and PostgreSQL (or SQLite, past
+# 64 bits) raises on it instead of finding nothing. Refuse it as input (issue #9, found by schemathesis).
+ID_RANGE = validate.Range(min=1, max=2**31 - 1, error="编号有误")

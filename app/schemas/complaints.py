@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models.complaint import CHANNELS, COMPLAINT_STATUSES
-from app.schemas.common import PageArgs
+from app.schemas.common import ID_RANGE, PageArgs
 
 
 class ComplaintInSchema(ma.Schema):
@@ -13,7 +13,7 @@ class ComplaintInSchema(ma.Schema):
     title = ma.fields.String(required=True)
     content = ma.fields.String(required=True)
     anonymous = ma.fields.Boolean(load_default=False)
-    attachments = ma.fields.List(ma.fields.Integer(), load_default=list)
+    attachments = ma.fields.List(ma.fields.Integer(validate=ID_RANGE), load_default=list)
 
 
 class CallInSchema(ComplaintInSchema):
@@ -78,7 +78,7 @@ class ComplaintPageSchema(ma.Schema):
 
 
 class MetricsArgs(ma.Schema):
-    org_id = ma.fields.Integer()
+    org_id = ma.fields.Integer(validate=ID_RANGE)
     from_ = ma.fields.Date(data_key="from")
     to = ma.fields.Date()
 
@@ -104,4 +104,4 @@ class TopicSchema(ma.Schema):
 
 
 class TopicArgs(ma.Schema):
-    org_id = ma.fields.Integer()
+    org_id = ma.fields.Integer(validate=ID_RANGE)

@@ -2,13 +2,13 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import ORG_KINDS, PILOT_STATUSES, SCHOOL_TYPES
-from app.schemas.common import PageArgs
+from app.schemas.common import ID_RANGE, PageArgs
 
 
 class OrgCreateSchema(ma.Schema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
     kind = ma.fields.String(required=True, validate=validate.OneOf(ORG_KINDS))
-    parent_id = ma.fields.Integer(allow_none=True)
+    parent_id = ma.fields.Integer(allow_none=True, validate=ID_RANGE)
     province = ma.fields.String(allow_none=True, validate=validate.Length(max=20))
     code = ma.fields.String(allow_none=True, validate=validate.Length(max=40))
     school_type = ma.fields.String(allow_none=True, validate=validate.OneOf(SCHOOL_TYPES))
@@ -30,7 +30,7 @@ class OrgSchema(ma.Schema):
 
 class OrgListArgs(PageArgs):
     kind = ma.fields.String(validate=validate.OneOf(ORG_KINDS))
-    parent_id = ma.fields.Integer()
+    parent_id = ma.fields.Integer(validate=ID_RANGE)
 
 
 class OrgPageSchema(ma.Schema):

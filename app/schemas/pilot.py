@@ -118,7 +118,7 @@ class PilotPageSchema(ma.Schema):
 class PilotListArgs(PageArgs):
     province = ma.fields.String()
     school_type = ma.fields.String(validate=validate.OneOf(SCHOOL_TYPES))
-    batch = ma.fields.Integer()
+    batch = ma.fields.Integer(validate=validate.Range(min=2000, max=2100))  # a year; larger overflows the db
     status = ma.fields.String(validate=validate.OneOf(["designated", "self_pilot"]))
     q = ma.fields.String()
 

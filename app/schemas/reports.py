@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import REPORT_STATUSES
-from app.schemas.common import PageArgs
+from app.schemas.common import ID_RANGE, PageArgs
 
 
 class PeriodInSchema(ma.Schema):
@@ -50,9 +50,9 @@ class ReportDetailSchema(ReportSchema):
 
 
 class ReportListArgs(PageArgs):
-    period_id = ma.fields.Integer()
+    period_id = ma.fields.Integer(validate=ID_RANGE)
     status = ma.fields.String(validate=validate.OneOf(REPORT_STATUSES))
-    university_id = ma.fields.Integer()
+    university_id = ma.fields.Integer(validate=ID_RANGE)
 
 
 class ReportPageSchema(ma.Schema):

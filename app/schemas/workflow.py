@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas.common import PageArgs
+from app.schemas.common import ID_RANGE, PageArgs
 from app.services.tasks import SCOPES
 
 
@@ -66,7 +66,7 @@ class InstanceSchema(ma.Schema):
 class InboxArgs(PageArgs):
     scope = ma.fields.String(load_default="mine", validate=validate.OneOf(SCOPES))
     process = ma.fields.String()
-    instance = ma.fields.Integer()
+    instance = ma.fields.Integer(validate=ID_RANGE)
     due_before = ma.fields.AwareDateTime(default_timezone=None)
     overdue = ma.fields.Boolean(load_default=False)
 
@@ -81,7 +81,8 @@ class CompleteSchema(ma.Schema):
 
 
 class BulkCompleteSchema(ma.Schema):
-    task_ids = ma.fields.List(ma.fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    task_ids = ma.fields.List(ma.fields.Integer(validate=ID_RANGE), required=True,
+                              validate=validate.Length(min=1, max=200))
     data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.extensions import db
 from app.models import Org
@@ -59,43 +59,117 @@ def _complaint_figures(rows: list[Complaint]) -> dict[str, Any]:
             "avg_handling_hours": round(sum(hours) / len(hours), 1) if hours else None}
 
 
+def _hours_expr(bind_dialect: str, end: Any, begin: Any) -> Any:
+    """Seconds between two timestamps, in SQL (PostgreSQL interval epoch; SQLite julian days)."""
+    if bind_dialect == "postgresql":
+        return func.extract("epoch", end - begin)
+    return (func.julianday(end) - func.julianday(begin)) * 86400.0
+
+
+def _complaint_columns(dialect: str) -> list[Any]:
+    """The counts _complaint_figures derives its figures from, as SQL aggregates (same definitions)."""
+    handled = and_(Complaint.closed_at.is_not(None), Complaint.resolution.in_(("resolved", "unresolved", "unrated")))
+    return [
+        func.count().label("total"),
+        func.count().filter(Complaint.resolution.in_(("resolved", "unresolved"))).label("judged"),
+        func.count().filter(Complaint.resolution == "resolved").label("resolved"),
+        func.count().filter(Complaint.satisfaction.is_not(None)).label("rated"),
+        func.count().filter(Complaint.satisfaction.in_(("satisfied", "basically_satisfied"))).label("happy"),
+        func.count().filter(handled).label("handled"),
+        func.sum(case((handled, _hours_expr(dialect, Complaint.closed_at, Complaint.created_at)),
+                      else_=None)).label("seconds"),
+    ]
+
+
+def _complaint_figures_from(counts: dict[str, Any]) -> dict[str, Any]:
+    handled, seconds = counts.get("handled") or 0, counts.get("seconds")
+    return {"total": counts.get("total") or 0,
+            "resolution_rate": _rate(counts.get("resolved") or 0, counts.get("judged") or 0),
+            "satisfaction_rate": _rate(counts.get("happy") or 0, counts.get("rated") or 0),
+            "avg_handling_hours": round(float(seconds) / 3600 / handled, 1) if handled and seconds is not None
+            else None}
+
+
+def _assignment_figures_from(counts: dict[str, Any]) -> dict[str, Any]:
+    due_or_answered, on_time = counts.get("due_or_answered") or 0, counts.get("on_time") or 0
+    return {"dispatched": counts.get("counted") or 0, "response_rate": _rate(on_time, due_or_answered),
+            "overdue": due_or_answered - on_time}
+
+
+def _sum(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
+    total: dict[str, Any] = {k: 0 for k in keys}
+    for row in rows:
+        for k in keys:
+            if row.get(k) is not None:
+                total[k] += row[k]
+    return total
+
+
 def compute(*, university_id: int | None = None, department_id: int | None = None,
             start: datetime | None = None, end: datetime | None = None,
             now: datetime | None = None) -> dict[str, Any]:
     """The metrics for a university, a department (complaints dispatched to it) or the nation (both None),
-    over complaints filed in [start, end)."""
+    over complaints filed in [start, end).
+
+    Aggregated in SQL (grouped by channel and by department; the totals are the sums of the groups), so
+    that the national figures over a million complaints never load rows into Python. The definitions are
+    those of _complaint_figures / _assignment_figures above, which other callers still use on rows."""
     now = now or clock.now()
-    complaints = select(Complaint)
-    assignments = select(ComplaintAssignment).join(Complaint, Complaint.id == ComplaintAssignment.complaint_id)
+    dialect = db.session.get_bind().dialect.name
+    complaint_filter: list[Any] = []
+    assignment_filter: list[Any] = []
     if university_id is not None:
-        complaints = complaints.where(Complaint.university_id == university_id)
-        assignments = assignments.where(Complaint.university_id == university_id)
+        complaint_filter.append(Complaint.university_id == university_id)
+        assignment_filter.append(Complaint.university_id == university_id)
     if department_id is not None:
-        assignments = assignments.where(ComplaintAssignment.department_id == department_id)
-        complaints = complaints.where(Complaint.id.in_(select(ComplaintAssignment.complaint_id).where(
+        assignment_filter.append(ComplaintAssignment.department_id == department_id)
+        complaint_filter.append(Complaint.id.in_(select(ComplaintAssignment.complaint_id).where(
             ComplaintAssignment.department_id == department_id)))
     if start is not None:
-        complaints = complaints.where(Complaint.created_at >= start)
-        assignments = assignments.where(ComplaintAssignment.assigned_at >= start)
+        complaint_filter.append(Complaint.created_at >= start)
+        assignment_filter.append(ComplaintAssignment.assigned_at >= start)
     if end is not None:
-        complaints = complaints.where(Complaint.created_at < end)
-        assignments = assignments.where(ComplaintAssignment.assigned_at < end)
-    complaint_rows = list(db.session.scalars(complaints))
-    assignment_rows = list(db.session.scalars(assignments))
-    result = {**_complaint_figures(complaint_rows), **_assignment_figures(assignment_rows, now)}
-    result["by_channel"] = {channel: {**_complaint_figures([c for c in complaint_rows if c.channel == channel])}
-                            for channel in sorted({c.channel for c in complaint_rows})}
-    departments = sorted({a.department_id for a in assignment_rows})
-    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(departments))).all())
+        complaint_filter.append(Complaint.created_at < end)
+        assignment_filter.append(ComplaintAssignment.assigned_at < end)
+    # A NULL outcome is counted (Python's `outcome != "sent_back_upheld"` is true for None).
+    counted = or_(ComplaintAssignment.outcome.is_(None), ComplaintAssignment.outcome != "sent_back_upheld")
+    due_or_answered = and_(counted, or_(ComplaintAssignment.answered_at.is_not(None),
+                                        ComplaintAssignment.due_at <= now))
+    on_time = and_(due_or_answered, ComplaintAssignment.answered_at.is_not(None),
+                   ComplaintAssignment.answered_at <= ComplaintAssignment.due_at)
+
+    channels = [dict(row._mapping) for row in db.session.execute(
+        select(Complaint.channel, *_complaint_columns(dialect)).where(*complaint_filter)
+        .group_by(Complaint.channel))]
+    departments = [dict(row._mapping) for row in db.session.execute(
+        select(ComplaintAssignment.department_id, func.count().filter(counted).label("counted"),
+               func.count().filter(due_or_answered).label("due_or_answered"),
+               func.count().filter(on_time).label("on_time"))
+        .join(Complaint, Complaint.id == ComplaintAssignment.complaint_id).where(*assignment_filter)
+        .group_by(ComplaintAssignment.department_id))]
+    complaint_keys = ("total", "judged", "resolved", "rated", "happy", "handled", "seconds")
+    result = {**_complaint_figures_from(_sum(channels, complaint_keys)),
+              **_assignment_figures_from(_sum(departments, ("counted", "due_or_answered", "on_time")))}
+    result["by_channel"] = {row["channel"]: _complaint_figures_from(row)
+                            for row in sorted(channels, key=lambda r: r["channel"])}
+    measured = [row for row in departments if row["counted"]]  # only upheld send-backs: not measured
+    by_department: dict[int, dict[str, Any]] = {}
+    if measured:
+        # Each department's complaints: those of the scope with a counted dispatch to it (each once).
+        pairs = (select(ComplaintAssignment.department_id, ComplaintAssignment.complaint_id)
+                 .join(Complaint, Complaint.id == ComplaintAssignment.complaint_id)
+                 .where(*assignment_filter, counted).distinct().subquery())
+        by_department = {row.department_id: dict(row._mapping) for row in db.session.execute(
+            select(pairs.c.department_id, *_complaint_columns(dialect))
+            .join(pairs, pairs.c.complaint_id == Complaint.id).where(*complaint_filter)
+            .group_by(pairs.c.department_id))}
+    ids = [row["department_id"] for row in measured]
+    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
     ranking = []
-    for dept in departments:
-        rows = [a for a in assignment_rows if a.department_id == dept and a.outcome != "sent_back_upheld"]
-        if not rows:
-            continue  # only upheld send-backs: nothing the department is measured on
-        ids = {a.complaint_id for a in rows}
-        ranking.append({"department_id": dept, "department": names.get(dept, ""),
-                        **_assignment_figures(rows, now),
-                        **{k: v for k, v in _complaint_figures([c for c in complaint_rows if c.id in ids]).items()
+    for row in sorted(measured, key=lambda r: r["department_id"]):
+        dept = row["department_id"]
+        ranking.append({"department_id": dept, "department": names.get(dept, ""), **_assignment_figures_from(row),
+                        **{k: v for k, v in _complaint_figures_from(by_department.get(dept, {})).items()
                            if k != "total"}})
     result["by_department"] = sorted(ranking, key=lambda r: (-(r["response_rate"] or 0), r["overdue"],
                                                              r["department"]))

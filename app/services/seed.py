@@ -82,6 +82,10 @@ def load_demo() -> dict[str, int]:
         created += 1
     db.session.commit()
     _load_demo_flows()
+    from app.services import assessment_demo, indicators
+
+    indicators.load_all()
+    assessment_demo.load_demo()
     return {"universities": len(named) - 2, "users_created": created}
 
 

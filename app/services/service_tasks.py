@@ -29,7 +29,7 @@ Function = Callable[[StepContext, dict[str, Any], dict[str, Any]], dict[str, Any
 _FUNCTIONS: dict[str, Function] = {}
 # Flow modules that register their functions with @service when imported.
 DOMAIN_MODULES = ("app.services.pilot_applications", "app.services.info_reports", "app.services.complaint_steps",
-                  "app.services.posts_review", "app.services.showcase")
+                  "app.services.posts_review", "app.services.showcase", "app.services.assessment_steps")
 
 
 def load_domain_modules() -> None:

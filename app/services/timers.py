@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from app.errors import DomainError
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer, User
 from app.services import audit, clock, notifications, workflows
@@ -39,16 +38,22 @@ def fire_due(at: datetime | None = None, *, limit: int = 10_000) -> int:
             db.session.rollback()
             break
         instance = db.session.get(ProcessInstance, timer.instance_id, with_for_update=True)
+        step_fired = 0
         try:
             if instance is None or instance.status not in {"running", "error"}:
                 timer.status = "cancelled"
             else:
-                fired += workflows.fire_timers(instance, at)
+                step_fired = workflows.fire_timers(instance, at)
                 if timer.status == "pending":  # the engine did not consider it due: do not spin on it
                     timer.status = "cancelled"
                     audit.record("timer.dropped", "instance", timer.instance_id, bpmn_id=timer.bpmn_id)
             db.session.commit()
-        except DomainError:
+            fired += step_fired  # counted once committed: a failed commit fired nothing
+        except Exception:
+            # Any failure of one instance's step (a lost race, a corrupt state, a database error)
+            # rolls back that step only: its timer stays pending for the next round and the rest of
+            # the batch still fires. (Catching only DomainError let one broken instance stop every
+            # timer due after it, round after round: issue #9.)
             db.session.rollback()
             failed.add(timer.id)
             log.exception("firing timer %s failed; it stays pending", timer.id)
@@ -92,6 +97,7 @@ SCANNERS = (
     "app.services.info_reports:scan_deadlines",
     "app.services.posts_deadlines:scan_deadlines",
     "app.services.hot_topics:scan_spikes",
+    "app.services.assessment_steps:scan_deadlines",
 )
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import runner
 from app.engine.results import StepResult
-from app.errors import Conflict, Forbidden, NotVisible
+from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
-from app.models import HumanTask, ProcessInstance, Timer, User
+from app.models import HumanTask, Org, ProcessInstance, Timer, User
 from app.services import audit, clock, notifications, processes, work_calendar
 from app.services.service_tasks import StepContext, registry_for
 
@@ -44,9 +44,13 @@ def start(key: str, data: dict[str, Any], *, actor: User | None, org_id: int | N
     definition = processes.definition_for(key)
     proc = processes.spec_of(definition)
     now = clock.now()
+    org_id = org_id if org_id is not None else _as_int(data.get("university_id"))
+    if org_id is not None and _existing(Org, org_id) is None:
+        # The instance row references the org: on PostgreSQL a made-up id was a foreign-key 500 (issue #9).
+        raise ValidationFailed("数据有误", {"data.university_id": ["单位不存在"]})
     instance = ProcessInstance(
         definition_id=definition.id, process_key=definition.key, process_version=definition.version,
-        status="running", org_id=org_id if org_id is not None else _as_int(data.get("university_id")),
+        status="running", org_id=org_id,
         started_by=actor.id if actor else None, started_at=now, data={}, state={})
     db.session.add(instance)
     db.session.flush()
@@ -85,11 +89,11 @@ def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool
     if task.assignee_id is not None and task.assignee_id != actor.id:
         raise Conflict("该任务已由他人认领")
     instance = task.instance
-    proc = processes.spec_of(instance.definition)
+    proc = processes.spec_of_instance(instance)
     now = clock.now()
     result = runner.complete_task(proc, instance.state, task.engine_task_id, data,
                                   **_engine_args(instance, now, actor.id))
-    task.status, task.completed_at, task.completed_by, task.result = "completed", now, actor.id, data
+    _mark_completed(task, actor, now, data)
     _apply(instance, result, now=now, actor_id=actor.id, action="task.completed",
            detail={"task_id": task.id, "bpmn_id": task.bpmn_id, "task": task.name,
                    "decision": data.get("decision"), "data": data})
@@ -98,9 +102,24 @@ def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool
     return instance
 
 
+def _mark_completed(task: HumanTask, actor: User, now: datetime, data: dict[str, Any]) -> None:
+    """Mark the task completed only if it is still ready and not claimed by someone else *in the
+    database*: the checks above read a possibly stale row, and a claim does not touch the instance's
+    version, so without this a claim and a completion racing on one task both succeeded (issue #9)."""
+    won = db.session.execute(
+        update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ready",
+                                or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
+        .values(status="completed", completed_at=now, completed_by=actor.id, result=data)
+        .execution_options(synchronize_session=False)).rowcount
+    if won != 1:
+        db.session.rollback()
+        raise Conflict("该任务已办理、已取消或已由他人认领")
+    db.session.refresh(task)
+
+
 def fire_timers(instance: ProcessInstance, now: datetime) -> int:
     """Run the instance's timers due at `now`; returns how many fired. The caller commits."""
-    proc = processes.spec_of(instance.definition)
+    proc = processes.spec_of_instance(instance)
     result = runner.fire_timers(proc, instance.state, **_engine_args(instance, now))
     if not result.completed and not result.events:
         return 0  # nothing was due after all: keep the stored state (and its row version) as it is
@@ -113,7 +132,7 @@ def cancel(instance: ProcessInstance, *, actor: User, reason: str = "") -> Proce
         raise Forbidden("只有平台管理员可以终止流程")
     if instance.status not in {"running", "error"}:
         raise Conflict("流程已结束，无法终止")
-    proc = processes.spec_of(instance.definition)
+    proc = processes.spec_of_instance(instance)
     now = clock.now()
     result = runner.cancel(proc, instance.state, now=now)
     _apply(instance, result, now=now, actor_id=actor.id, action="instance.cancelled",
@@ -128,7 +147,7 @@ def retry(instance: ProcessInstance, *, actor: User) -> ProcessInstance:
         raise Forbidden("只有平台管理员可以重试流程")
     if instance.status != "error":
         raise Conflict("流程没有出错的步骤")
-    proc = processes.spec_of(instance.definition)
+    proc = processes.spec_of_instance(instance)
     now = clock.now()
     result = runner.retry_errors(proc, instance.state, **_engine_args(instance, now, actor.id))
     _apply(instance, result, now=now, actor_id=actor.id, action="instance.retried")
@@ -149,6 +168,9 @@ def _apply(instance: ProcessInstance, result: StepResult, *, now: datetime, acto
     try:
         _write_step(instance, result, now=now, actor_id=actor_id, action=action, detail=detail)
         db.session.flush()
+        # Performance: remember the new state's diagram highlights on this object, for this row version
+        # (instances.highlight), so answering with the instance does not deserialize the state again.
+        instance._step_highlight = (instance.row_version, result.highlight)  # type: ignore[attr-defined]
     except StaleDataError:
         # Any flush of this step (including autoflush before a query) may find the row moved on.
         db.session.rollback()
@@ -198,10 +220,17 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
     for engine_id, item in ready.items():
         if engine_id in open_rows:
             continue
+        org_id, assignee_id = _existing(Org, item.org_id), _existing(User, item.assignee_id)
+        if (org_id, assignee_id) != (_as_int(item.org_id), _as_int(item.assignee_id)):
+            # Instance data named an organisation or person that does not exist: the task is still
+            # created (the engine has it), for process_admins to see, instead of the step failing on the
+            # foreign key (a 500 on PostgreSQL, or a timer that could never fire: issue #9).
+            audit.record("task.unknown_org_or_assignee", "instance", instance.id, org_id=instance.org_id,
+                         bpmn_id=item.bpmn_id, org=item.org_id, assignee=item.assignee_id)
         row = HumanTask(instance_id=instance.id, engine_task_id=engine_id, bpmn_id=item.bpmn_id,
                         name=item.name[:200], title=item.title[:300], process_key=instance.process_key,
-                        role=item.role, org_id=_as_int(item.org_id), form_key=item.form_key or None,
-                        assignee_id=_as_int(item.assignee_id), status="ready", due_at=item.due_at,
+                        role=item.role, org_id=org_id, form_key=item.form_key or None,
+                        assignee_id=assignee_id, status="ready", due_at=item.due_at,
                         created_at=now)
         db.session.add(row)
         db.session.flush()
@@ -209,6 +238,14 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
                      bpmn_id=row.bpmn_id, role=row.role, task_org_id=row.org_id,
                      due_at=row.due_at.isoformat() if row.due_at else None)
         _notify_new_task(row)
+
+
+def _existing(model: type[Org] | type[User], value: Any) -> int | None:
+    """The id if such a row exists (ids are 32-bit: a larger number names nothing, and is not asked)."""
+    row_id = _as_int(value)
+    if row_id is None or not 0 < row_id < 2**31 or db.session.get(model, row_id) is None:
+        return None
+    return row_id
 
 
 def _notify_new_task(task: HumanTask) -> None:

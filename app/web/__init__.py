@@ -17,6 +17,9 @@ from app.web.calendar import bp as calendar_bp
 from app.web.complaints import bp as complaints_bp
 from app.web.complaints_stats import bp as complaints_stats_bp
 from app.web.complaints_work import bp as complaints_work_bp
+from app.web.dashboard import bp as dashboard_bp
+from app.web.data_platform import bp as data_platform_bp
+from app.web.data_platform_assessment import bp as assessment_page_bp
 from app.web.instances import bp as instances_bp
 from app.web.nav import nav_for
 from app.web.notifications import bp as notifications_bp
@@ -73,7 +76,8 @@ def init_web(app: Flask) -> None:
     for blueprint in (pages_bp, auth_bp, admin_bp, tasks_bp, instances_bp, process_admin_bp,
                       notifications_bp, calendar_bp, pilot_public_bp, pilot_review_bp, pilot_lists_bp,
                       reports_bp, one_time_bp, complaints_bp, complaints_work_bp, complaints_stats_bp,
-                      posts_bp, posts_review_bp, post_deadlines_bp, public_bp):
+                      posts_bp, posts_review_bp, post_deadlines_bp, public_bp, data_platform_bp,
+                      assessment_page_bp, dashboard_bp):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)
     labels.register(app)

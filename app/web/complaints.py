@@ -23,6 +23,9 @@ bp = Blueprint("complaints", __name__)
 PER_PAGE = 20
 MAX_PHOTOS = 6
 PHOTO_KINDS = ("png", "jpeg")
+# Like every other upload (README: "the 10 MB upload limits"); without it a photo could be as large as
+# the whole request (16 MiB) before anyone said so (issue #9).
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
 FIELDS = ("channel", "category", "title", "content")
 
 
@@ -47,8 +50,8 @@ def _photos() -> list[FileStorage]:
 def _save_photos(owner: User, photos: list[FileStorage]) -> list[int]:
     if len(photos) > MAX_PHOTOS:
         raise ValidationFailed("请按提示修改", {"photos": [f"最多上传 {MAX_PHOTOS} 张照片"]})
-    return [uploads.save(p, owner_id=owner.id, org_id=owner.org_id, accept=PHOTO_KINDS, field="photos").id
-            for p in photos]
+    return [uploads.save(p, owner_id=owner.id, org_id=owner.org_id, accept=PHOTO_KINDS, field="photos",
+                         max_bytes=PHOTO_MAX_BYTES).id for p in photos]
 
 
 def _render_new(values: dict[str, Any], errors: dict[str, list[str]], *, photos_lost: bool = False,

@@ -19,6 +19,7 @@ class NavItem:
 
 
 ADMIN = "系统管理"
+DATA = "数据平台"
 
 
 NAV = (
@@ -34,6 +35,10 @@ NAV = (
     NavItem("申报与试点", "pilot_lists.applications", frozenset({"moe_reviewer", "operator", "process_admin"})),
     NavItem("审核窗口", "pilot_review.windows", frozenset({"process_admin"}), ADMIN),
     NavItem("信息表", "reports.index", frozenset({"moe_reviewer", "operator", "university_admin"})),
+    # The data platform; a process_admin reaches it by address (one dropdown, 系统管理, is theirs).
+    NavItem("驾驶舱", "dashboard.index", frozenset({"moe_reviewer", "operator", "university_admin"}), DATA),
+    NavItem("考核验收", "data_platform.rounds", frozenset({"moe_reviewer", "operator", "university_admin"}), DATA),
+    NavItem("指标体系", "data_platform.framework", frozenset({"moe_reviewer", "operator", "university_admin"}), DATA),
     NavItem("本校育人号", "posts.manage", frozenset({"university_admin"})),
     NavItem("育人号审核", "posts_review.queue", frozenset({"operator", "moe_reviewer", "process_admin"})),
     NavItem("育人号进度", "post_deadlines.index", frozenset({"moe_reviewer", "operator"})),
