@@ -30,8 +30,9 @@ def _case_rule(process_key: str) -> Callable[[User, ProcessInstance], bool] | No
 
 
 def instance_for(user: User, instance_id: int) -> ProcessInstance:
-    """The instance if the user may see it. A process with a case rule decides alone; otherwise national roles see every instance, others those they started or that hold
-    a task they may see. Otherwise NotVisible (404)."""
+    """The instance if the user may see it. A process with a case rule decides alone; otherwise
+    national roles see every instance, others those they started or that hold a task they may see.
+    Otherwise NotVisible (404)."""
     instance = db.session.get(ProcessInstance, instance_id)
     if instance is None:
         raise NotVisible("流程实例不存在或无权查看")
