@@ -8,7 +8,7 @@ from typing import Any
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Assessment, AssessmentItem, User
-from app.services import assessments, audit, clock, tasks
+from app.services import assessments, tasks
 from app.services.assessments import MAX_COMMENT, assessment_for, entry_list, lines_by_code, ready_task
 
 
@@ -56,17 +56,7 @@ def save_scores(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         changes.append((line.entry, change))
     if fields:
         raise ValidationFailed("评分有误", fields)
-    now = clock.now()
-    for row, change in changes:
-        for name, value in change.items():
-            setattr(row, name, value)
-        if change:
-            row.updated_at = now
-    assessment.updated_at = now
-    audit.record("assessment.scores_saved", "assessment", assessment.id, actor_id=user.id,
-                 org_id=assessment.university_id, items=[row.item_id for row, c in changes if c])
-    db.session.commit()
-    return assessment
+    return assessments.save_item_changes(user, assessment, changes, "assessment.scores_saved")
 
 
 def decide(user: User, assessment_id: int, data: dict[str, Any]) -> Assessment:

@@ -296,6 +296,12 @@ def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         changes.append((line.entry, change))
     if fields:
         raise ValidationFailed("自评内容有误", fields)
+    return save_item_changes(user, assessment, changes, "assessment.self_saved")
+
+
+def save_item_changes(user: User, assessment: Assessment, changes: list[tuple[Any, dict[str, Any]]],
+                      action: str) -> Assessment:
+    """Write checked per-item changes (self-assessment or scores), stamp them and audit which items."""
     now = clock.now()
     for row, change in changes:
         for name, value in change.items():
@@ -303,8 +309,8 @@ def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         if change:
             row.updated_at = now
     assessment.updated_at = now
-    audit.record("assessment.self_saved", "assessment", assessment.id, actor_id=user.id,
-                 org_id=assessment.university_id, items=[row.item_id for row, c in changes if c])
+    audit.record(action, "assessment", assessment.id, actor_id=user.id, org_id=assessment.university_id,
+                 items=[row.item_id for row, c in changes if c])
     db.session.commit()
     return assessment
 
