@@ -10,7 +10,7 @@ from app.config import ROOT
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import ORG_KINDS, PILOT_STATUSES, ROLES, SCHOOL_TYPES, Org, User, UserRole
-from app.services import audit
+from app.services import audit, paging
 from app.services.passwords import hash_password, password_problems
 
 # Which parent kind each org kind needs (None: top level).
@@ -87,9 +87,7 @@ def list_orgs(
         query = query.where(Org.kind == kind)
     if parent_id is not None:
         query = query.where(Org.parent_id == parent_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Org.id).limit(limit).offset(offset)).all()
-    return list(items), total
+    return paging.page(query, Org.id, limit=limit, offset=offset)
 
 
 def get_org_for(viewer: User, org_id: int) -> Org:
@@ -166,9 +164,7 @@ def list_users(*, limit: int = 50, offset: int = 0, query: str = "") -> tuple[li
     if query:
         like = f"%{query}%"
         stmt = stmt.where(User.username.ilike(like) | User.display_name.ilike(like))
-    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    items = db.session.scalars(stmt.order_by(User.id).limit(limit).offset(offset)).all()
-    return list(items), total
+    return paging.page(stmt, User.id, limit=limit, offset=offset)
 
 
 def standard_departments() -> list[dict[str, str]]:

@@ -29,7 +29,7 @@ from app.models import (
     StoredFile,
     User,
 )
-from app.services import assessment_scoring, audit, clock, indicators, tasks, workflows
+from app.services import assessment_scoring, audit, clock, indicators, paging, tasks, workflows
 
 PROCESS_KEY = "assessment"
 READERS = ("moe_reviewer", "operator", "process_admin")
@@ -167,9 +167,7 @@ def search(user: User, *, round_id: int | None = None, status: str | None = None
         query = query.where(Assessment.status == status)
     if university_id is not None:
         query = query.where(Assessment.university_id == university_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = db.session.scalars(query.order_by(Assessment.round_id.desc(), Assessment.id).limit(limit).offset(offset))
-    return list(rows), total
+    return paging.page(query, Assessment.round_id.desc(), Assessment.id, limit=limit, offset=offset)
 
 
 @dataclass

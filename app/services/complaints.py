@@ -11,14 +11,14 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 
 from app.config import ROOT
 from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Org, ProcessInstance, StoredFile, User
 from app.models.complaint import CHANNELS, Complaint, ComplaintAssignment, ComplaintReply
-from app.services import audit, clock, workflows
+from app.services import audit, clock, paging, workflows
 
 PROCESS_KEY = "complaint"
 
@@ -173,10 +173,7 @@ def search(user: User, *, status: str | None = None, channel: str | None = None,
         query = query.where(Complaint.status == status)
     if channel:
         query = query.where(Complaint.channel == channel)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Complaint.created_at.desc(), Complaint.id.desc())
-                               .limit(limit).offset(offset)).all()
-    return list(items), total
+    return paging.page(query, Complaint.created_at.desc(), Complaint.id.desc(), limit=limit, offset=offset)
 
 
 # Timeline entries a viewer of the complaint may read (no identities, no internal detail).

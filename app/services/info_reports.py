@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import DeadlineNotice, InfoReport, InfoReportRevision, Org, ReportPeriod, User
-from app.services import audit, clock, forms, notifications, workflows
+from app.services import audit, clock, forms, notifications, paging, workflows
 from app.services.service_tasks import StepContext, service
 
 PROCESS_KEY = "info_report"
@@ -155,9 +155,7 @@ def search(user: User, *, period_id: int | None = None, status: str | None = Non
         query = query.where(InfoReport.status == status)
     if university_id is not None:
         query = query.where(InfoReport.university_id == university_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(InfoReport.id).limit(limit).offset(offset)).all()
-    return list(items), total
+    return paging.page(query, InfoReport.id, limit=limit, offset=offset)
 
 
 def missing(period: ReportPeriod) -> list[tuple[Org, date, str]]:

@@ -16,7 +16,7 @@ from app.config import ROOT
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import SCHOOL_TYPES, AuditEvent, OneTimeSecret, Org, PilotApplication, StoredFile
-from app.services import accounts, audit, clock, mailer, review_windows, uploads, workflows
+from app.services import accounts, audit, clock, mailer, paging, review_windows, uploads, workflows
 from app.services.service_tasks import StepContext, service
 
 PROCESS_KEY = "pilot_application"
@@ -277,10 +277,8 @@ def search(*, status: str | None = None, province: str | None = None, school_typ
         query = query.where(PilotApplication.window_end == window_end)
     if q:
         query = query.where(PilotApplication.university_name.ilike(f"%{q}%"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(PilotApplication.submitted_at.desc(), PilotApplication.id.desc())
-                               .limit(limit).offset(offset)).all()
-    return list(items), total
+    return paging.page(query, PilotApplication.submitted_at.desc(), PilotApplication.id.desc(), limit=limit,
+                       offset=offset)
 
 
 # ---------------------------------------------------------------- pages and exports

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.extensions import db
 from app.models import Org
+from app.services import paging
 
 PILOT_STATUSES = ("designated", "self_pilot")
 
@@ -24,7 +24,4 @@ def search(*, province: str | None = None, school_type: str | None = None, batch
         query = query.where(Org.pilot_status == status)
     if q:
         query = query.where(Org.name.ilike(f"%{q}%"))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Org.pilot_batch, Org.province, Org.name).limit(limit)
-                               .offset(offset)).all()
-    return list(items), total
+    return paging.page(query, Org.pilot_batch, Org.province, Org.name, limit=limit, offset=offset)

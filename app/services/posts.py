@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import POST_MODULES, Org, Post, PostRevision, PostRevisionFile, User
-from app.services import audit, clock, posts_media, sanitize, workflows
+from app.services import audit, clock, paging, posts_media, sanitize, workflows
 
 PROCESS_KEY = "post_review"
 READERS = ("operator", "moe_reviewer", "process_admin")
@@ -188,9 +188,7 @@ def search(user: User, *, university_id: int | None = None, module: str | None =
     if q:
         query = query.where(exists().where(PostRevision.post_id == Post.id, PostRevision.title.icontains(
             q, autoescape=True)))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = db.session.scalars(query.order_by(Post.updated_at.desc(), Post.id.desc()).limit(limit).offset(offset))
-    return list(items), total
+    return paging.page(query, Post.updated_at.desc(), Post.id.desc(), limit=limit, offset=offset)
 
 
 # ---------------------------------------------------------------- writing

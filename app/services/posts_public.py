@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import POST_MODULES, Org, Post, PostRevision, PostRevisionFile, ShowcaseEntry, StoredFile
-from app.services import posts_media, sanitize
+from app.services import paging, posts_media, sanitize
 
 PILOTS = ("designated", "self_pilot")
 
@@ -76,7 +76,7 @@ def search(filters: Filters, *, limit: int = 20, offset: int = 0) -> tuple[list[
             query = query.where(PostRevision.title.icontains(word, autoescape=True)
                                 | PostRevision.body_text.icontains(word, autoescape=True)
                                 | Org.name.icontains(word, autoescape=True))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = paging.count(query)
     rows = db.session.execute(query.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit).offset(offset))
     items = [_item(*row) for row in rows]
     covers = _covers([i.revision_id for i in items])

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import SHOWCASE_KINDS, HumanTask, Org, Post, PostRevision, ShowcaseEntry, User
-from app.services import audit, clock, notifications, posts, sanitize, tasks, workflows
+from app.services import audit, clock, notifications, paging, posts, sanitize, tasks, workflows
 from app.services.service_tasks import StepContext, service
 
 PROCESS_KEY = "post_showcase"
@@ -135,7 +135,7 @@ def admitted(*, kind: str | None = None, university_id: int | None = None, limit
         query = query.where(ShowcaseEntry.kind == kind)
     if university_id is not None:
         query = query.where(Post.university_id == university_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = paging.count(query)
     rows = db.session.execute(query.order_by(ShowcaseEntry.admitted_at.desc(), ShowcaseEntry.id.desc())
                               .limit(limit).offset(offset))
     items = [Item(e.id, p.id, e.kind, r.title, sanitize.summary(r.body_text), o.id, o.name, o.province,

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import Conflict, DomainError, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskComment, User
-from app.services import audit, clock, form_checks, forms, workflows
+from app.services import audit, clock, form_checks, forms, paging, workflows
 
 SCOPES = ("mine", "group", "completed", "all")
 
@@ -87,7 +87,7 @@ def inbox(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
     if q.scope not in SCOPES:
         raise ValidationFailed("参数有误", {"scope": [f"须为 {', '.join(SCOPES)} 之一"]})
     query = _inbox_select(user, q)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    total = paging.count(query)
     if q.scope == "completed":
         order = [HumanTask.completed_at.desc(), HumanTask.id.desc()]
     else:  # soonest deadline first; tasks without a deadline after those with one
