@@ -1,4 +1,5 @@
-"""Uploaded files: type decided by content, bytes stored once per content under UPLOAD_DIR.
+"""Uploaded files: type decided by content, images stripped of their metadata (GPS positions in EXIF,
+see `image_metadata`), bytes stored once per content under UPLOAD_DIR.
 
 Bytes live at ``UPLOAD_DIR/<sha256[:2]>/<sha256>`` (outside the web root, never served by path);
 each upload still gets its own `StoredFile` row (owner, organisation, sanitised name). `save` only
@@ -23,6 +24,7 @@ from werkzeug.datastructures import FileStorage
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import StoredFile
+from app.services import image_metadata
 
 CHUNK = 64 * 1024
 
@@ -51,6 +53,7 @@ KINDS: dict[str, Kind] = {
 }
 ALIASES = {"jpg": "jpeg"}
 CONTENT_TYPES = {kind.content_type: kind for kind in KINDS.values()}
+STRIPPED = ("jpeg", "png", "webp")  # kinds whose metadata (EXIF GPS, XMP, text) is removed before storing
 
 # Office files are ZIP archives: refuse archives that would expand far beyond what a document needs.
 ZIP_MAX_ENTRIES = 5000
@@ -127,6 +130,13 @@ def save(
             if any(claimed in k.extensions for k in kinds):
                 raise refuse("文件内容与类型不符")
             raise refuse(f"不支持的文件类型：仅限 {describe_accept(accept)}")
+        if kind.name in STRIPPED:
+            try:
+                clean = image_metadata.strip(kind.name, tmp.read_bytes())
+            except image_metadata.MalformedImage:
+                raise refuse("图片已损坏或无法识别") from None
+            tmp.write_bytes(clean)
+            digest, size = hashlib.sha256(clean), len(clean)
         sha = digest.hexdigest()
         target = root / sha[:2] / sha
         if target.exists():
