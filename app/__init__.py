@@ -25,6 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = _Int32
 
     db.init_app(app)
+    from app.services import complaint_rollup
+
+    complaint_rollup.install(db.session)  # the complaint figures' rollup, kept in each change's transaction
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -83,13 +86,13 @@ def _refuse_nul_characters() -> None:
 
 def _register_error_handlers(app: Flask) -> None:
     """One place maps every error to the API's JSON envelope or a Chinese error page."""
-    from flask import request
+    from flask import make_response, request
     from flask_wtf.csrf import CSRFError
     from marshmallow import ValidationError as MarshmallowValidationError
     from werkzeug.exceptions import HTTPException
 
     from app.api import errors as api_errors
-    from app.errors import DomainError, Forbidden, NotVisible
+    from app.errors import DomainError, Forbidden, NotVisible, TooManyAttempts
     from app.web.errors import render_error
 
     def _audit_refusal(error: DomainError) -> None:
@@ -113,9 +116,11 @@ def _register_error_handlers(app: Flask) -> None:
     def domain_error(error: DomainError):  # type: ignore[no-untyped-def]
         if isinstance(error, Forbidden | NotVisible):
             _audit_refusal(error)
-        if wants_json():
-            return api_errors.from_domain_error(error)
-        return render_error(error.status, error.message)
+        response = make_response(api_errors.from_domain_error(error) if wants_json()
+                                 else render_error(error.status, error.message))
+        if isinstance(error, TooManyAttempts) and error.retry_after:
+            response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.errorhandler(MarshmallowValidationError)
     def schema_error(error: MarshmallowValidationError):  # type: ignore[no-untyped-def]

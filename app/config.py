@@ -74,6 +74,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         "LOGIN_WINDOW_SECONDS": _int(env, "LOGIN_WINDOW_SECONDS", 15 * 60),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": _int(env, "LOGIN_MAX_FAILURES_PER_ACCOUNT", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 20),
+        # The public application form (no account): submissions per client address within the window.
+        "APPLY_WINDOW_SECONDS": _int(env, "APPLY_WINDOW_SECONDS", 3600),
+        "APPLY_MAX_PER_ADDRESS": _int(env, "APPLY_MAX_PER_ADDRESS", 5),
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         # The in-process scheduler runs only where asked (make run); production runs `flask scheduler`.
         "SCHEDULER_AUTOSTART": _bool(env.get("SCHEDULER_AUTOSTART"), False),

@@ -56,6 +56,11 @@ class TooManyAttempts(DomainError):
     status = 429
     code = "too_many_requests"
 
+    def __init__(self, message: str = "", fields: dict[str, list[str]] | None = None,
+                 retry_after: int | None = None):
+        super().__init__(message, fields)
+        self.retry_after = retry_after  # seconds, sent as Retry-After when known
+
 
 class BpmnInvalid(DomainError):
     """流程定义无效"""

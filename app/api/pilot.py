@@ -54,11 +54,13 @@ def _status(application: Any) -> dict[str, Any]:
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         "plan_file": {"type": "string", "format": "binary"}}}}}})
 @blp.response(201, ApplicationCreatedSchema)
+@blp.alt_response(429, description="同一网络地址提交过于频繁（默认每小时 5 次），Retry-After 给出等待秒数")
 @accepts("multipart/form-data")
 @public
 def apply() -> dict[str, Any]:
     """Apply to become a 自主试点 (public): the 基础信息表 and a 工作计划书 (text or PDF/DOCX file)."""
     raw, plan_upload = _body()
+    pilot_applications.admit(request.remote_addr or "-")
     plan_file = pilot_applications.save_plan_file(plan_upload)
     application = pilot_applications.submit(raw, plan_file)
     return {"id": application.id, "instance_id": application.instance_id,

@@ -1,20 +1,19 @@
-"""Periodic clean-up: old login failures and expired API tokens."""
+"""Periodic clean-up: old login failures (and throttled public submissions) and expired API tokens."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import delete
 
 from app.extensions import db
 from app.models import ApiToken, LoginFailure
-from app.services import clock
+from app.services import clock, throttle
 
 
 def purge_expired() -> dict[str, int]:
     now = clock.now()
-    window = timedelta(seconds=int(current_app.config["LOGIN_WINDOW_SECONDS"]))
+    window = throttle.longest_window()
     failures = db.session.execute(delete(LoginFailure).where(LoginFailure.at < now - window))
     # Keep expired tokens a week, so "why was I logged out" can still be answered.
     tokens = db.session.execute(delete(ApiToken).where(ApiToken.expires_at < now - timedelta(days=7)))

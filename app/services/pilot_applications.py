@@ -10,13 +10,14 @@ import string
 from datetime import timedelta
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from app.config import ROOT
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import SCHOOL_TYPES, AuditEvent, OneTimeSecret, Org, PilotApplication, StoredFile
-from app.services import accounts, audit, clock, mailer, paging, review_windows, uploads, workflows
+from app.services import accounts, audit, clock, mailer, paging, review_windows, throttle, uploads, workflows
 from app.services.service_tasks import StepContext, service
 
 PROCESS_KEY = "pilot_application"
@@ -140,6 +141,16 @@ def submit(raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApp
                  window=[application.window_start.isoformat(), application.window_end.isoformat()])
     db.session.commit()
     return application
+
+
+def admit(address: str) -> None:
+    """Count one submission of the public form from this client address, before anything is stored;
+    TooManyAttempts past APPLY_MAX_PER_ADDRESS within APPLY_WINDOW_SECONDS. Counted in the caller's
+    transaction, so a submission refused for its content (rolled back) does not count. The tracking-code
+    lookup needs no such limit: a code is 10 characters of 32 (50 bits), not something to guess."""
+    config = current_app.config
+    throttle.hit(throttle.Limit("apply", int(config["APPLY_MAX_PER_ADDRESS"]),
+                                timedelta(seconds=int(config["APPLY_WINDOW_SECONDS"])), "提交申报"), address)
 
 
 def by_code(code: str) -> PilotApplication:

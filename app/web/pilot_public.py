@@ -113,6 +113,7 @@ def apply() -> ResponseReturnValue:
         return render_template("pilot_public/apply.html", form=_form(), message=None,
                                window=review_windows.window_after(review_windows.today()))
     raw, upload = _posted()
+    pilot_applications.admit(request.remote_addr or "-")  # the 6th within the hour: the 429 page
     try:
         application = pilot_applications.submit(raw, _store_plan(raw, upload))
     except ValidationFailed as exc:
