@@ -22,7 +22,11 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-db = SQLAlchemy(model_class=Base)
+# Sessions live for one request (or one scheduler job). Not expiring every object at commit saves the
+# reload of the instance, its tasks and the user that a step's answer is built from (issue #8); writes
+# stay safe because instances are optimistically locked (row_version) and racing task updates are
+# conditional UPDATEs.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

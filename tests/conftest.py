@@ -19,7 +19,7 @@ from sqlalchemy import text
 from app import create_app
 from app.extensions import db
 from app.models import Org, User
-from app.services import accounts
+from app.services import accounts, work_calendar
 
 PASSWORD = "test-pass-123"
 
@@ -77,6 +77,7 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())
         db.session.commit()
+    work_calendar.forget()  # the process-wide cache of the emptied calendar_override table
 
 
 @pytest.fixture

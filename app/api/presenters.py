@@ -11,37 +11,58 @@ from app.models import HumanTask, ProcessInstance, User
 from app.services import forms, instances, tasks
 
 
-def task_view(task: HumanTask, *, with_form: bool = True, viewer: User | None = None) -> dict[str, Any]:
-    assignee = db.session.get(User, task.assignee_id) if task.assignee_id else None
-    if assignee is not None and viewer is not None and instances.hidden_people(viewer, [assignee.id]):
-        assignee = None
+def task_view(task: HumanTask, *, with_form: bool = True, viewer: User | None = None,
+              people: dict[int, str | None] | None = None) -> dict[str, Any]:
+    """`people`: _visible_people of the caller, when it has read them for many tasks at once; without
+    it the assignee is read here."""
+    if people is None:
+        people = _visible_people(viewer, {task.assignee_id})
+    assignee = people.get(task.assignee_id) if task.assignee_id else None
     form = None
     if with_form and task.form_key and task.status == "ready":
         form = forms.for_api(task.form_key, tasks.form_context(task))
     return {
         "id": task.id, "instance_id": task.instance_id, "process_key": task.process_key,
         "name": task.name, "title": task.title, "role": task.role, "org_id": task.org_id,
-        "assignee": assignee.username if assignee else None,
-        "assignee_id": assignee.id if assignee else None,
+        "assignee": assignee,
+        "assignee_id": task.assignee_id if assignee else None,
         "status": task.status, "due_at": task.due_at, "overdue": tasks.is_overdue(task),
         "form_key": task.form_key, "form": form, "completed_at": task.completed_at,
     }
 
 
+def _visible_people(viewer: User | None, user_ids: set[int | None]) -> dict[int, str | None]:
+    """Usernames of these accounts by id; None for those the viewer may not identify
+    (instances.hidden_people); accounts that do not exist are left out."""
+    wanted = {i for i in user_ids if i}
+    if not wanted:
+        return {}
+    hidden = instances.hidden_people(viewer, wanted) if viewer is not None else set()
+    return {i: None if i in hidden else name
+            for i, name in db.session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
+
+
+def _actor_name(actor_id: int | None, people: dict[int, str | None]) -> str | None:
+    if not actor_id or actor_id not in people:
+        return None
+    return people[actor_id] or "学生"  # hidden from this viewer (instances.hidden_people)
+
+
 def instance_view(viewer: User, instance: ProcessInstance) -> dict[str, Any]:
     events = instances.history(instance)
+    task_rows = instances.all_tasks(instance)
     actor_ids = {e.actor_id for e in events if e.actor_id}
-    hidden = instances.hidden_people(viewer, actor_ids)
-    usernames = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(actor_ids))).all())
+    # One read of the people named in the history and the tasks, however many there are.
+    people = _visible_people(viewer, actor_ids | {t.assignee_id for t in task_rows})
     history = [{"at": e.at, "action": e.action,
-                "actor": None if not e.actor_id else "学生" if e.actor_id in hidden else usernames.get(e.actor_id),
+                "actor": _actor_name(e.actor_id, people),
                 "detail": e.detail} for e in events]
     return {
         "id": instance.id, "process_key": instance.process_key,
         "process_version": instance.process_version, "status": instance.status,
         "org_id": instance.org_id, "started_at": instance.started_at, "ended_at": instance.ended_at,
         "data": instances.visible_data(instance),
-        "tasks": [task_view(t, with_form=False, viewer=viewer) for t in instances.all_tasks(instance)],
+        "tasks": [task_view(t, with_form=False, viewer=viewer, people=people) for t in task_rows],
         "history": history,
         "highlight": instances.highlight(instance),
     }

@@ -30,7 +30,7 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import URL, make_url
 
 from app.extensions import db
-from app.services import clock
+from app.services import clock, work_calendar
 
 FORMAT = 1
 SQLITE_MEMBER, PG_MEMBER, MANIFEST = "database.sqlite3", "database.pgdump", "manifest.json"
@@ -189,6 +189,7 @@ def restore(path: Path) -> Summary:
             env, target_uri = _pg_env_and_target(url)
             _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
                   "--exit-on-error", f"--dbname={target_uri}", str(Path(work) / PG_MEMBER)], env)
+        work_calendar.forget()  # the restored overrides, not the cached ones
         uploads = _upload_dir()
         restored = 0
         for file in sorted((Path(work) / "uploads").rglob("*")):

@@ -23,9 +23,16 @@ from app.services.service_tasks import StepContext, service
 
 
 def _complaint(data: dict[str, Any]) -> Complaint:
-    complaint = db.session.get(Complaint, int(data["complaint_id"]))
+    complaint_id = int(data["complaint_id"])
+    # The session forgets an unchanged row nobody holds on to: keep the complaint of this request so that
+    # its form check and its service tasks read it once (issue #8), not once each.
+    kept: dict[int, Complaint] = db.session.info.setdefault("complaints", {})
+    complaint = kept.get(complaint_id)
+    if complaint is None or complaint not in db.session:  # never a row the session let go of
+        complaint = db.session.get(Complaint, complaint_id)
     if complaint is None:
         raise LookupError(f"complaint {data.get('complaint_id')} not found")
+    kept[complaint_id] = complaint
     return complaint
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.engine import runner
@@ -106,15 +107,16 @@ def _mark_completed(task: HumanTask, actor: User, now: datetime, data: dict[str,
     """Mark the task completed only if it is still ready and not claimed by someone else *in the
     database*: the checks above read a possibly stale row, and a claim does not touch the instance's
     version, so without this a claim and a completion racing on one task both succeeded (issue #9)."""
+    values = {"status": "completed", "completed_at": now, "completed_by": actor.id, "result": data}
     won = db.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ready",
                                 or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
-        .values(status="completed", completed_at=now, completed_by=actor.id, result=data)
-        .execution_options(synchronize_session=False)).rowcount
+        .values(**values).execution_options(synchronize_session=False)).rowcount
     if won != 1:
         db.session.rollback()
         raise Conflict("该任务已办理、已取消或已由他人认领")
-    db.session.refresh(task)
+    for key, value in values.items():  # what the row now holds, without reading it back
+        set_committed_value(task, key, value)
 
 
 def fire_timers(instance: ProcessInstance, now: datetime) -> int:

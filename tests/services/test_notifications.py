@@ -88,3 +88,19 @@ def test_calendar_override_moves_a_working_day_deadline(app) -> None:
         work_calendar.remove_override(date(2026, 11, 30))
         assert work_calendar.current().add_working_days(start, 1).date() == date(2026, 11, 30)
         assert db.session.scalar(select(Notification)) is None
+
+
+def test_an_override_written_by_another_process_is_in_force_within_a_minute(app, monkeypatch) -> None:
+    """Each process keeps the calendar it read for CACHE_SECONDS (issue #8); another worker's edit
+    (here: a row written behind this process's back) is seen once that has passed, not never."""
+    from app.models import CalendarOverride
+
+    moments = iter([1000.0, 1000.0 + work_calendar.CACHE_SECONDS / 2, 1001.0 + work_calendar.CACHE_SECONDS])
+    monkeypatch.setattr(work_calendar.time, "monotonic", lambda: next(moments))
+    with app.app_context():
+        start = datetime(2026, 11, 27, 10, 0, tzinfo=clock.SHANGHAI)  # Friday
+        assert work_calendar.current().add_working_days(start, 1).date() == date(2026, 11, 30)
+        db.session.add(CalendarOverride(day=date(2026, 11, 30), is_workday=False, note="另一进程写入"))
+        db.session.commit()
+        assert work_calendar.current().add_working_days(start, 1).date() == date(2026, 11, 30)  # cached
+        assert work_calendar.current().add_working_days(start, 1).date() == date(2026, 12, 1)  # read again
