@@ -9,6 +9,7 @@ TARGETS = {
     "floors.engine_ratio": ["<=", 3.0],
     "scale.inbox_p95_ms": ["<=", 50],
     "scale.metrics_p95_ms": ["<=", 200],
+    "scale.dashboard_p95_ms": ["<=", 200],
     "scale.growth_ratio": ["<=", 1.25],
     "memory.worker_rss_mb": ["<=", 250],
 }

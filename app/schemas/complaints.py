@@ -93,6 +93,7 @@ class MetricsSchema(ma.Schema):
     avg_handling_hours = ma.fields.Float(allow_none=True)
     by_channel = ma.fields.Dict()
     by_department = ma.fields.List(ma.fields.Dict())
+    by_university = ma.fields.List(ma.fields.Dict())  # national scope only: the universities ranked
     definitions = ma.fields.Dict()
 
 

@@ -8,19 +8,24 @@ Definitions (also shown on the metrics page):
 - 满意率: (满意 + 基本满意) ÷ rated complaints.
 - 平均办理时长: mean hours from filing to closing, for complaints closed after being handled.
 - 逾期数: dispatches answered after their deadline, or still open past it.
-A period counts complaints filed in it (dispatches: assigned in it)."""
+A period counts complaints filed in it (dispatches: assigned in it), in Beijing calendar days; a
+department's complaints are those with a counted dispatch to it.
+
+`compute` reads the pre-aggregated `complaint_rollup` (kept by services.complaint_rollup); the functions
+on rows below are the reference it is tested against."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.models import Org
 from app.models.complaint import Complaint, ComplaintAssignment
-from app.services import clock
+from app.models.complaint_rollup import COUNTERS, ComplaintRollup
+from app.services import clock, complaint_rollup
 
 DEFINITIONS = {
     "response_rate": "响应率 = 在答复期限内答复的交办件 ÷ 已到期或已答复的交办件"
@@ -59,28 +64,6 @@ def _complaint_figures(rows: list[Complaint]) -> dict[str, Any]:
             "avg_handling_hours": round(sum(hours) / len(hours), 1) if hours else None}
 
 
-def _hours_expr(bind_dialect: str, end: Any, begin: Any) -> Any:
-    """Seconds between two timestamps, in SQL (PostgreSQL interval epoch; SQLite julian days)."""
-    if bind_dialect == "postgresql":
-        return func.extract("epoch", end - begin)
-    return (func.julianday(end) - func.julianday(begin)) * 86400.0
-
-
-def _complaint_columns(dialect: str) -> list[Any]:
-    """The counts _complaint_figures derives its figures from, as SQL aggregates (same definitions)."""
-    handled = and_(Complaint.closed_at.is_not(None), Complaint.resolution.in_(("resolved", "unresolved", "unrated")))
-    return [
-        func.count().label("total"),
-        func.count().filter(Complaint.resolution.in_(("resolved", "unresolved"))).label("judged"),
-        func.count().filter(Complaint.resolution == "resolved").label("resolved"),
-        func.count().filter(Complaint.satisfaction.is_not(None)).label("rated"),
-        func.count().filter(Complaint.satisfaction.in_(("satisfied", "basically_satisfied"))).label("happy"),
-        func.count().filter(handled).label("handled"),
-        func.sum(case((handled, _hours_expr(dialect, Complaint.closed_at, Complaint.created_at)),
-                      else_=None)).label("seconds"),
-    ]
-
-
 def _complaint_figures_from(counts: dict[str, Any]) -> dict[str, Any]:
     handled, seconds = counts.get("handled") or 0, counts.get("seconds")
     return {"total": counts.get("total") or 0,
@@ -91,110 +74,191 @@ def _complaint_figures_from(counts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _assignment_figures_from(counts: dict[str, Any]) -> dict[str, Any]:
-    due_or_answered, on_time = counts.get("due_or_answered") or 0, counts.get("on_time") or 0
+    """From the rollup's counters plus `open_due` (open past the deadline, read live)."""
+    due_or_answered = (counts.get("answered") or 0) + (counts.get("open_due") or 0)
+    on_time = counts.get("on_time") or 0
     return {"dispatched": counts.get("counted") or 0, "response_rate": _rate(on_time, due_or_answered),
             "overdue": due_or_answered - on_time}
 
 
-def _sum(rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
-    total: dict[str, Any] = {k: 0 for k in keys}
-    for row in rows:
-        for k in keys:
-            if row.get(k) is not None:
-                total[k] += row[k]
-    return total
+def day_bound(value: date | datetime | None) -> date | None:
+    """A period bound as the Beijing calendar day it starts: a date, or a datetime at a Beijing midnight
+    (the API's and the pages' bounds are built so). The figures are kept per day: any other instant is
+    refused rather than silently widened."""
+    if value is None or not isinstance(value, datetime):
+        return value
+    local = clock.as_utc(value).astimezone(clock.SHANGHAI)
+    if local.time() != time(0):
+        raise ValueError(f"a period bound must be a Beijing calendar day (midnight), not {value.isoformat()}")
+    return local.date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=clock.SHANGHAI)
+
+
+def _days(first: date | None, last: date | None) -> list[Any]:
+    """Rollup rows of the days [first, last)."""
+    return [*([ComplaintRollup.day >= first] if first else []), *([ComplaintRollup.day < last] if last else [])]
+
+
+def _sums() -> list[Any]:
+    return [func.coalesce(func.sum(getattr(ComplaintRollup, c)), 0).label(c) for c in COUNTERS]
+
+
+def _open_due(now: datetime, first: date | None, last: date | None, *, university_id: int | None,
+              department_id: int | None, by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The only part of the figures that moves with the clock, read live: counted dispatches still open
+    past their deadline (due, unanswered: late), assigned in the period, grouped by `by`. The partial
+    index ix_complaint_assignment_open holds only unanswered dispatches."""
+    a, c = ComplaintAssignment, Complaint
+    columns = {"university_id": c.university_id, "channel": c.channel, "department_id": a.department_id}
+    query = (select(*(columns[b].label(b) for b in by), func.count().label("open_due"))
+             .select_from(a).join(c, c.id == a.complaint_id)
+             .where(a.answered_at.is_(None), a.due_at <= now,
+                    or_(a.outcome.is_(None), a.outcome != complaint_rollup.UPHELD)))
+    if university_id is not None:
+        query = query.where(c.university_id == university_id)
+    if department_id is not None:
+        query = query.where(a.department_id == department_id)
+    if first is not None:
+        query = query.where(a.assigned_at >= _midnight(first))
+    if last is not None:
+        query = query.where(a.assigned_at < _midnight(last))
+    return [dict(row._mapping) for row in db.session.execute(query.group_by(*(columns[b] for b in by)))]
+
+
+def _figures(counts: dict[str, Any]) -> dict[str, Any]:
+    return {**_complaint_figures_from(counts), **_assignment_figures_from(counts)}
+
+
+def _add(rows: dict[Any, dict[str, Any]], key: Any, counts: dict[str, Any]) -> None:
+    row = rows.setdefault(key, dict.fromkeys((*COUNTERS, "open_due"), 0))
+    for name in (*COUNTERS, "open_due"):
+        row[name] += int(counts.get(name) or 0)
+
+
+def _ranking_order(name_key: str) -> Any:
+    return lambda r: (-(r["response_rate"] or 0), r["overdue"], r[name_key])
 
 
 def compute(*, university_id: int | None = None, department_id: int | None = None,
-            start: datetime | None = None, end: datetime | None = None,
+            start: date | datetime | None = None, end: date | datetime | None = None,
             now: datetime | None = None) -> dict[str, Any]:
-    """The metrics for a university, a department (complaints dispatched to it) or the nation (both None),
-    over complaints filed in [start, end).
+    """The metrics for a university, a department (the complaints with a counted dispatch to it, and its
+    dispatches) or the nation (both None), over complaints filed (dispatches: assigned) in the Beijing
+    days [start, end) (see `day_bound`).
 
-    Aggregated in SQL (grouped by channel and by department; the totals are the sums of the groups), so
-    that the national figures over a million complaints never load rows into Python. The definitions are
-    those of _complaint_figures / _assignment_figures above, which other callers still use on rows."""
+    Read from the rollup (`complaint_rollup`, a few hundred rows per scope and year) plus the open
+    dispatches past their deadline, read live; the definitions are those of _complaint_figures /
+    _assignment_figures above (the tests hold the two to the same answers). Besides the figures:
+    `by_channel`; `by_department`, the ranking of a university's departments (a department: its own
+    row); for the nation `by_university`, the ranking of universities (`by_department` stays empty:
+    18,000 departments make no ranking)."""
     now = now or clock.now()
-    dialect = db.session.get_bind().dialect.name
-    complaint_filter: list[Any] = []
-    assignment_filter: list[Any] = []
-    if university_id is not None:
-        complaint_filter.append(Complaint.university_id == university_id)
-        assignment_filter.append(Complaint.university_id == university_id)
+    first, last = day_bound(start), day_bound(end)
+    r = ComplaintRollup
+    national = university_id is None and department_id is None
     if department_id is not None:
-        assignment_filter.append(ComplaintAssignment.department_id == department_id)
-        complaint_filter.append(Complaint.id.in_(select(ComplaintAssignment.complaint_id).where(
-            ComplaintAssignment.department_id == department_id)))
-    if start is not None:
-        complaint_filter.append(Complaint.created_at >= start)
-        assignment_filter.append(ComplaintAssignment.assigned_at >= start)
-    if end is not None:
-        complaint_filter.append(Complaint.created_at < end)
-        assignment_filter.append(ComplaintAssignment.assigned_at < end)
-    # A NULL outcome is counted (Python's `outcome != "sent_back_upheld"` is true for None).
-    counted = or_(ComplaintAssignment.outcome.is_(None), ComplaintAssignment.outcome != "sent_back_upheld")
-    due_or_answered = and_(counted, or_(ComplaintAssignment.answered_at.is_not(None),
-                                        ComplaintAssignment.due_at <= now))
-    on_time = and_(due_or_answered, ComplaintAssignment.answered_at.is_not(None),
-                   ComplaintAssignment.answered_at <= ComplaintAssignment.due_at)
-
-    channels = [dict(row._mapping) for row in db.session.execute(
-        select(Complaint.channel, *_complaint_columns(dialect)).where(*complaint_filter)
-        .group_by(Complaint.channel))]
-    departments = [dict(row._mapping) for row in db.session.execute(
-        select(ComplaintAssignment.department_id, func.count().filter(counted).label("counted"),
-               func.count().filter(due_or_answered).label("due_or_answered"),
-               func.count().filter(on_time).label("on_time"))
-        .join(Complaint, Complaint.id == ComplaintAssignment.complaint_id).where(*assignment_filter)
-        .group_by(ComplaintAssignment.department_id))]
-    complaint_keys = ("total", "judged", "resolved", "rated", "happy", "handled", "seconds")
-    result = {**_complaint_figures_from(_sum(channels, complaint_keys)),
-              **_assignment_figures_from(_sum(departments, ("counted", "due_or_answered", "on_time")))}
-    result["by_channel"] = {row["channel"]: _complaint_figures_from(row)
-                            for row in sorted(channels, key=lambda r: r["channel"])}
-    measured = [row for row in departments if row["counted"]]  # only upheld send-backs: not measured
-    by_department: dict[int, dict[str, Any]] = {}
-    if measured:
-        # Each department's complaints: those of the scope with a counted dispatch to it (each once).
-        pairs = (select(ComplaintAssignment.department_id, ComplaintAssignment.complaint_id)
-                 .join(Complaint, Complaint.id == ComplaintAssignment.complaint_id)
-                 .where(*assignment_filter, counted).distinct().subquery())
-        by_department = {row.department_id: dict(row._mapping) for row in db.session.execute(
-            select(pairs.c.department_id, *_complaint_columns(dialect))
-            .join(pairs, pairs.c.complaint_id == Complaint.id).where(*complaint_filter)
-            .group_by(pairs.c.department_id))}
-    ids = [row["department_id"] for row in measured]
-    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(ids))).all()) if ids else {}
-    ranking = []
-    for row in sorted(measured, key=lambda r: r["department_id"]):
-        dept = row["department_id"]
-        ranking.append({"department_id": dept, "department": names.get(dept, ""), **_assignment_figures_from(row),
-                        **{k: v for k, v in _complaint_figures_from(by_department.get(dept, {})).items()
-                           if k != "total"}})
-    result["by_department"] = sorted(ranking, key=lambda r: (-(r["response_rate"] or 0), r["overdue"],
-                                                             r["department"]))
+        scope = [r.department_id == department_id, *([r.university_id == university_id] if university_id else [])]
+    else:
+        scope = [r.university_id == (university_id or 0), r.department_id == 0]
+    channels: dict[str, dict[str, Any]] = {}
+    for row in db.session.execute(select(r.channel, *_sums()).where(r.grain == "d", *scope, *_days(first, last))
+                                  .group_by(r.channel)):
+        _add(channels, row.channel, row._mapping)
+    live = _open_due(now, first, last, university_id=university_id, department_id=department_id,
+                     by=("university_id", "channel") if national else ("channel", "department_id"))
+    for row in live:
+        _add(channels, row["channel"], row)
+    totals: dict[str, dict[str, Any]] = {}
+    for row in channels.values():
+        _add(totals, None, row)
+    result = _figures(totals.get(None, {}))
+    result["by_channel"] = {channel: _figures(row) for channel, row in sorted(channels.items()) if row["total"]}
+    if national:
+        result["by_department"] = []
+        result["by_university"] = _by_university(first, last, live)
+    else:
+        result["by_department"] = _by_department(university_id, department_id, first, last, live)
     return result
 
+
+def _by_department(university_id: int | None, department_id: int | None, first: date | None, last: date | None,
+                   live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    r = ComplaintRollup
+    scope = [r.grain == "d", r.department_id != 0, *([r.university_id == university_id] if university_id else []),
+             *([r.department_id == department_id] if department_id else [])]
+    rows: dict[int, dict[str, Any]] = {}
+    for row in db.session.execute(select(r.department_id, *_sums()).where(*scope, *_days(first, last))
+                                  .group_by(r.department_id)):
+        _add(rows, row.department_id, row._mapping)
+    for row in live:
+        _add(rows, row["department_id"], row)
+    measured = {dept: row for dept, row in rows.items() if row["counted"]}  # only upheld send-backs: not measured
+    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(measured))).all()) if measured else {}
+    ranking = [{"department_id": dept, "department": names.get(dept, ""), **_assignment_figures_from(row),
+                **{k: v for k, v in _complaint_figures_from(row).items() if k != "total"}}
+               for dept, row in sorted(measured.items())]
+    return sorted(ranking, key=_ranking_order("department"))
+
+
+def _month_split(first: date | None, last: date | None) -> tuple[tuple[date | None, date | None] | None,
+                                                                 list[tuple[date | None, date | None]]]:
+    """[first, last) as whole months (read from the month rows) and the days left at either end."""
+    lo = first if first is None or first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    hi = last.replace(day=1) if last is not None else None
+    if lo is not None and hi is not None and lo >= hi:
+        return None, [(first, last)]
+    edges = [*([(first, lo)] if first is not None and first < lo else []),  # type: ignore[operator]
+             *([(hi, last)] if last is not None and hi < last else [])]  # type: ignore[operator]
+    return (lo, hi), edges
+
+
+def _by_university(first: date | None, last: date | None, live: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every university's figures from its month rows (all channels), plus day rows for partial months."""
+    r = ComplaintRollup
+    months, edges = _month_split(first, last)
+    queries = []
+    if months is not None:
+        queries.append(select(r.university_id, *_sums()).where(r.grain == "m", r.university_id != 0,
+                                                               *_days(*months)).group_by(r.university_id))
+    if edges:
+        queries.append(select(r.university_id, *_sums()).where(
+            r.grain == "d", r.university_id != 0, r.department_id == 0,
+            or_(*(and_(*_days(lo, hi)) for lo, hi in edges))).group_by(r.university_id))
+    rows: dict[int, dict[str, Any]] = {}
+    for query in queries:
+        for row in db.session.execute(query):
+            _add(rows, row.university_id, row._mapping)
+    for row in live:
+        _add(rows, row["university_id"], row)
+    rows = {u: row for u, row in rows.items() if row["total"] or row["counted"]}
+    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(rows))).all()) if rows else {}
+    ranking = [{"university_id": u, "university": names.get(u, ""), **_figures(row)} for u, row in sorted(rows.items())]
+    return sorted(ranking, key=_ranking_order("university"))
 
 def weekly_counts(*, university_id: int | None = None, department_id: int | None = None,
                   end: datetime | None = None, weeks: int = 8) -> list[dict[str, Any]]:
     """Complaints filed per week (weeks start on Monday, Beijing time), oldest first, for the `weeks`
-    weeks up to `end` (default now); same scope as `compute`. [{"week": date, "count"}]"""
+    weeks up to `end` (default now); same scope as `compute`, from the rollup's day rows. [{"week": date,
+    "count"}]"""
     local = clock.as_utc(end or clock.now()).astimezone(clock.SHANGHAI)
     if end is not None and local.time() == datetime.min.time():
         local -= timedelta(microseconds=1)  # an exclusive bound at midnight: the week of the day before
     monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
     starts = [monday - timedelta(weeks=i) for i in reversed(range(weeks))]
-    query = select(Complaint.created_at).where(Complaint.created_at >= starts[0],
-                                               Complaint.created_at < monday + timedelta(weeks=1))
-    if university_id is not None:
-        query = query.where(Complaint.university_id == university_id)
+    r = ComplaintRollup
     if department_id is not None:
-        query = query.where(Complaint.id.in_(select(ComplaintAssignment.complaint_id).where(
-            ComplaintAssignment.department_id == department_id)))
+        scope = [r.department_id == department_id, *([r.university_id == university_id] if university_id else [])]
+    else:
+        scope = [r.university_id == (university_id or 0), r.department_id == 0]
+    first = starts[0].date()
     counts = [0] * weeks
-    for (created,) in db.session.execute(query):
-        index = (clock.as_utc(created) - starts[0]).days // 7
+    days = _days(first, first + timedelta(weeks=weeks))
+    for day, count in db.session.execute(select(r.day, func.sum(r.total)).where(r.grain == "d", *scope, *days)
+                                         .group_by(r.day)):
+        index = (day - first).days // 7
         if 0 <= index < weeks:
-            counts[index] += 1
+            counts[index] += int(count or 0)
     return [{"week": start.date(), "count": count} for start, count in zip(starts, counts, strict=True)]

@@ -69,7 +69,7 @@ def test_three_rates_on_a_hand_computed_fixture(app, world) -> None:
         assert row["department_id"] == dept and row["response_rate"] == 0.75
         dept_only = complaint_metrics.compute(department_id=other_dept, now=now)
         assert dept_only["dispatched"] == 0 and dept_only["response_rate"] is None
-        window = complaint_metrics.compute(university_id=uni, start=T0 + timedelta(days=1), now=now)
+        window = complaint_metrics.compute(university_id=uni, start=(T0 + timedelta(days=1)).date(), now=now)
         assert window["total"] == 0
 
 
