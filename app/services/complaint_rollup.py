@@ -127,17 +127,21 @@ def _contributions(conn: Connection, ids: Iterable[int], *, lock: bool = False) 
     ids = sorted(ids)
     if not ids:
         return {}
-    query = select(COMPLAINT.c.id, *(COMPLAINT.c[f] for f in COMPLAINT_FIELDS)).where(
-        COMPLAINT.c.id.in_(ids)).order_by(COMPLAINT.c.id)
+    # One statement: each complaint with its dispatches (a row per dispatch, or one with NULLs).
+    query = (select(COMPLAINT.c.id, *(COMPLAINT.c[f] for f in COMPLAINT_FIELDS),
+                    *(ASSIGNMENT.c[f].label(f"a_{f}") for f in ASSIGNMENT_FIELDS))
+             .select_from(COMPLAINT.outerjoin(ASSIGNMENT, ASSIGNMENT.c.complaint_id == COMPLAINT.c.id))
+             .where(COMPLAINT.c.id.in_(ids)).order_by(COMPLAINT.c.id, ASSIGNMENT.c.id))
     if lock:
-        query = query.with_for_update()  # PostgreSQL; SQLite has one writer anyway
-    complaints = conn.execute(query).mappings().all()
+        query = query.with_for_update(of=COMPLAINT)  # PostgreSQL; SQLite has one writer anyway
+    complaints: dict[int, Mapping[str, Any]] = {}
     dispatches: dict[int, list[Mapping[str, Any]]] = {}
-    for row in conn.execute(select(*(ASSIGNMENT.c[f] for f in ASSIGNMENT_FIELDS)).where(
-            ASSIGNMENT.c.complaint_id.in_(ids))).mappings():
-        dispatches.setdefault(row["complaint_id"], []).append(row)
+    for row in conn.execute(query).mappings():
+        complaints.setdefault(row["id"], row)
+        if row["a_complaint_id"] is not None:
+            dispatches.setdefault(row["id"], []).append({f: row[f"a_{f}"] for f in ASSIGNMENT_FIELDS})
     total: dict[Key, Counts] = {}
-    for complaint in complaints:
+    for complaint in complaints.values():
         for key, counts in contribution(complaint, dispatches.get(complaint["id"], [])).items():
             row = total.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for name, value in counts.items():
