@@ -1,12 +1,22 @@
-"""Writing the audit log. Callers add the event to the session of the change it describes, so the
-event commits (or rolls back) together with that change."""
+"""Writing the audit log. An event belongs to the transaction of the change it describes: it is written
+when that transaction commits and dropped if it rolls back.
+
+Performance (issue #8): a step records 3–6 events between the queries it makes, and written one flush
+at a time they cost an INSERT each; they are kept on the session and written in one multi-row INSERT
+just before the commit. Queries of the audit log therefore see a transaction's events after it commits."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session, SessionTransaction
+
 from app.extensions import db
 from app.models import AuditEvent
+from app.models._time import utcnow
+
+PENDING = "audit_events"
 
 
 def record(
@@ -17,14 +27,24 @@ def record(
     actor_id: int | None = None,
     org_id: int | None = None,
     **detail: Any,
-) -> AuditEvent:
-    event = AuditEvent(
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        actor_id=actor_id,
-        org_id=org_id,
-        detail=detail,
-    )
-    db.session.add(event)
-    return event
+) -> None:
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the event belongs to a transaction: its commit writes it, its rollback drops it
+    session.info.setdefault(PENDING, []).append({
+        "at": utcnow(), "action": action, "subject_type": subject_type, "subject_id": str(subject_id),
+        "actor_id": actor_id, "org_id": org_id, "detail": detail})
+
+
+@event.listens_for(Session, "before_commit")
+def _write(session: Session) -> None:
+    rows = session.info.pop(PENDING, None)
+    if rows:
+        # render_nulls: one INSERT for all, not one per set of non-NULL columns
+        session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outer transaction ended: committed (written above) or rolled back
+        session.info.pop(PENDING, None)
