@@ -50,6 +50,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check app tests bench
+	$(BIN)/mypy app
 
 # The benchmark (README "Performance"): PostgreSQL when DATABASE_URL points to a database named *bench*
 # (it is wiped), else SQLite. `make bench` is the quick mode (< 3 min); `make bench-full` adds the

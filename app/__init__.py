@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from app.config import load_config, validate
@@ -17,7 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     validate(app.config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]  (Chinese stays readable in JSON)
+    assert isinstance(app.json, DefaultJSONProvider)
+    app.json.ensure_ascii = False  # Chinese stays readable in JSON
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
 
@@ -75,7 +77,7 @@ def _refuse_nul_characters() -> None:
 
     from app.errors import ValidationFailed
 
-    fields = [request.path, *(x for k, vs in request.args.lists() for x in (k, *vs))]
+    fields: list[Any] = [request.path, *(x for k, vs in request.args.lists() for x in (k, *vs))]
     if request.method in {"POST", "PUT", "PATCH"}:
         fields += [x for k, vs in request.form.lists() for x in (k, *vs)]
         if request.is_json:

@@ -30,7 +30,7 @@ BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports, compla
                      indicators, assessments, dashboard)
 
 
-class PlatformApi(Api):  # type: ignore[misc]
+class PlatformApi(Api):
     """flask-smorest with our error envelope; errors are handled by the app-wide handlers."""
 
     ERROR_SCHEMA = ErrorSchema

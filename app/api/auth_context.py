@@ -46,7 +46,7 @@ def authenticate_request() -> None:
 
 
 def current_user() -> User:
-    user = g.get("api_user")
+    user: User | None = g.get("api_user")
     if user is None:
         raise Unauthenticated()
     return user

@@ -23,13 +23,14 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # pragma: no cover
     from app.engine.calendar import WorkCalendar
 
 MAX_LENGTH = 2000  # characters of source; BPMN expressions are one-liners
 MAX_DEPTH = 60  # nesting of the syntax tree; keeps our recursive walk far from Python's recursion limit
+V = TypeVar("V")
 MAX_SEQUENCE = 10_000  # elements/characters of any str/list/tuple built by + or *
 MAX_INT_BITS = 4096  # arithmetic results beyond this are refused (no unbounded big-int growth)
 
@@ -188,7 +189,7 @@ def check(expr: str, allowed_functions: set[str] | frozenset[str] = STANDARD_FUN
     _check(_parse(expr), expr, allowed_functions)
 
 
-def _bounded(value: Any, expr: str) -> Any:
+def _bounded(value: V, expr: str) -> V:
     if isinstance(value, str | list | tuple) and len(value) > MAX_SEQUENCE:
         raise ExpressionError(f"结果过大（上限 {MAX_SEQUENCE} 个元素）", expr)
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:

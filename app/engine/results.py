@@ -79,7 +79,7 @@ def check_data(data: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(key, str) or key.startswith(("_", "spiff__")) or key == "data_objects":
             raise InvalidTaskData(f"不允许的字段名 {key!r}")
     try:
-        plain = json.loads(json.dumps(dict(data), ensure_ascii=False))
+        plain: dict[str, Any] = json.loads(json.dumps(dict(data), ensure_ascii=False))
     except (TypeError, ValueError):
         raise InvalidTaskData("数据必须可以表示为 JSON") from None
     walk(plain)

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.user import User
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     __tablename__ = "api_token"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.indicator import IndicatorFramework
 
@@ -20,7 +20,7 @@ ASSESSMENT_RESULTS = ("pass", "rectify", "fail")  # 通过 / 限期整改 / 不�
 SELF_RATINGS = ("met", "partly", "not_met")  # 达标 / 部分达标 / 未达标
 
 
-class AssessmentRound(db.Model):
+class AssessmentRound(Model):
     __tablename__ = "assessment_round"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -35,7 +35,7 @@ class AssessmentRound(db.Model):
     framework: Mapped[IndicatorFramework] = relationship()
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     __tablename__ = "assessment"
     __table_args__ = (UniqueConstraint("round_id", "university_id", name="uq_assessment_round_university"),
                       Index("ix_assessment_university_status", "university_id", "status"))
@@ -60,7 +60,7 @@ class Assessment(db.Model):
     round: Mapped[AssessmentRound] = relationship()
 
 
-class AssessmentItem(db.Model):
+class AssessmentItem(Model):
     """One indicator item of one assessment: the university's self-assessment and the reviewer's score."""
 
     __tablename__ = "assessment_item"
@@ -79,7 +79,7 @@ class AssessmentItem(db.Model):
     updated_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
-class AssessmentSnapshot(db.Model):
+class AssessmentSnapshot(Model):
     """What was submitted (kind `self`) or decided (kind `review`) each time: the assessment's history."""
 
     __tablename__ = "assessment_snapshot"

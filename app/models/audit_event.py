@@ -9,10 +9,11 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     __table_args__ = (Index("ix_audit_event_subject", "subject_type", "subject_id"),)
 

@@ -8,10 +8,10 @@ from datetime import date
 from sqlalchemy import Boolean, Date, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 
 
-class CalendarOverride(db.Model):
+class CalendarOverride(Model):
     __tablename__ = "calendar_override"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)

@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.process_instance import ProcessInstance
 
 TASK_STATUSES = ("ready", "completed", "cancelled")
 
 
-class HumanTask(db.Model):
+class HumanTask(Model):
     __tablename__ = "human_task"
     __table_args__ = (
         Index("ix_human_task_group_inbox", "status", "role", "org_id", "due_at"),

@@ -11,13 +11,13 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 INDICATOR_LEVELS = ("basic", "advanced")  # 基础指标 / 高阶指标
 
 
-class IndicatorFramework(db.Model):
+class IndicatorFramework(Model):
     __tablename__ = "indicator_framework"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -34,7 +34,7 @@ class IndicatorFramework(db.Model):
     dimensions: Mapped[list[IndicatorDimension]] = relationship(order_by="IndicatorDimension.position")
 
 
-class IndicatorDimension(db.Model):
+class IndicatorDimension(Model):
     __tablename__ = "indicator_dimension"
     __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_indicator_dimension_code"),)
 
@@ -49,7 +49,7 @@ class IndicatorDimension(db.Model):
                                                         back_populates="dimension")
 
 
-class IndicatorGroup(db.Model):
+class IndicatorGroup(Model):
     __tablename__ = "indicator_group"
     __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_indicator_group_code"),)
 
@@ -68,7 +68,7 @@ class IndicatorGroup(db.Model):
     items: Mapped[list[IndicatorItem]] = relationship(order_by="IndicatorItem.position", back_populates="group")
 
 
-class IndicatorItem(db.Model):
+class IndicatorItem(Model):
     __tablename__ = "indicator_item"
     __table_args__ = (UniqueConstraint("framework_id", "code", name="uq_indicator_item_code"),)
 

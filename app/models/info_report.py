@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 REPORT_STATUSES = ("draft", "submitted", "accepted", "returned")
 
 
-class ReportPeriod(db.Model):
+class ReportPeriod(Model):
     __tablename__ = "report_period"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -28,7 +28,7 @@ class ReportPeriod(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
-class InfoReport(db.Model):
+class InfoReport(Model):
     __tablename__ = "info_report"
     __table_args__ = (UniqueConstraint("period_id", "university_id", name="uq_info_report_period_university"),)
 
@@ -47,7 +47,7 @@ class InfoReport(db.Model):
     period: Mapped[ReportPeriod] = relationship()
 
 
-class InfoReportRevision(db.Model):
+class InfoReportRevision(Model):
     """What was submitted each time: the history of a report within its period."""
 
     __tablename__ = "info_report_revision"
@@ -62,7 +62,7 @@ class InfoReportRevision(db.Model):
     outcome_comment: Mapped[str | None] = mapped_column(Text)
 
 
-class DeadlineNotice(db.Model):
+class DeadlineNotice(Model):
     """Reminders and escalations already sent for a deadline, so each goes out once."""
 
     __tablename__ = "deadline_notice"

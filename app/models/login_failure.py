@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     __tablename__ = "login_failure"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class Notification(db.Model):
+class Notification(Model):
     __tablename__ = "notification"
     __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at", "created_at"),)
 

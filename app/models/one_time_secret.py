@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class OneTimeSecret(db.Model):
+class OneTimeSecret(Model):
     __tablename__ = "one_time_secret"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 ORG_KINDS = ("ministry", "operator", "university", "department")
@@ -16,7 +16,7 @@ SCHOOL_TYPES = ("undergraduate", "vocational")
 PILOT_STATUSES = ("designated", "self_pilot", "applicant")
 
 
-class Org(db.Model):
+class Org(Model):
     __tablename__ = "org"
     __table_args__ = (Index("ix_org_kind_parent", "kind", "parent_id"),)
 

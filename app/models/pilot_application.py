@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 APPLICATION_STATUSES = ("submitted", "returned", "approved", "rejected", "account_opened")
 
 
-class PilotApplication(db.Model):
+class PilotApplication(Model):
     __tablename__ = "pilot_application"
     __table_args__ = (Index("ix_pilot_application_status_window", "status", "window_end"),)
 
@@ -44,7 +44,7 @@ class PilotApplication(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
-class ReviewWindow(db.Model):
+class ReviewWindow(Model):
     """An explicit review window set by an administrator; without one, the last 5 days of each month."""
 
     __tablename__ = "review_window"

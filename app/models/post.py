@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 # The modules of a university's 育人号, in the order the notice lists them.
@@ -26,7 +26,7 @@ REVISION_STATUSES = ("draft", "in_review", "returned", "rejected", "published", 
 FILE_ROLES = ("cover", "image", "attachment")
 
 
-class Post(db.Model):
+class Post(Model):
     __tablename__ = "post"
     __table_args__ = (
         Index("ix_post_university_module", "university_id", "module"),
@@ -46,7 +46,7 @@ class Post(db.Model):
     last_published_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
-class PostRevision(db.Model):
+class PostRevision(Model):
     __tablename__ = "post_revision"
     __table_args__ = (
         UniqueConstraint("post_id", "number", name="uq_post_revision_post_number"),
@@ -74,7 +74,7 @@ class PostRevision(db.Model):
     post: Mapped[Post] = relationship()
 
 
-class PostRevisionFile(db.Model):
+class PostRevisionFile(Model):
     """Files a revision uses: its cover, the images in its text, its attachments. A file is public
     exactly when a published revision uses it."""
 
@@ -86,7 +86,7 @@ class PostRevisionFile(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class PostComment(db.Model):
+class PostComment(Model):
     """A reviewer's note on the text of a revision: the quoted passage and what to change."""
 
     __tablename__ = "post_comment"

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 DEFAULT_REQUIRED_MODULES = ["overview", "progress", "experience", "rules"]
 
 
-class PostDeadline(db.Model):
+class PostDeadline(Model):
     __tablename__ = "post_deadline"
 
     id: Mapped[int] = mapped_column(primary_key=True)

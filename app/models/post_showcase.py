@@ -8,14 +8,14 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 SHOWCASE_KINDS = {"quality_result": "优质成果", "typical_experience": "典型经验"}
 SHOWCASE_STATUSES = ("nominated", "admitted", "declined", "withdrawn")
 
 
-class ShowcaseEntry(db.Model):
+class ShowcaseEntry(Model):
     __tablename__ = "showcase_entry"
     __table_args__ = (Index("ix_showcase_entry_status_admitted", "status", "admitted_at"),)
 

@@ -8,11 +8,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class ProcessDefinition(db.Model):
+class ProcessDefinition(Model):
     __tablename__ = "process_definition"
     __table_args__ = (
         UniqueConstraint("key", "version", name="uq_process_definition_key_version"),

@@ -9,14 +9,14 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.process_definition import ProcessDefinition
 
 INSTANCE_STATUSES = ("running", "completed", "cancelled", "error")
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(Model):
     __tablename__ = "process_instance"
     __table_args__ = (Index("ix_process_instance_key_status", "process_key", "status"),)
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 
-class StoredFile(db.Model):
+class StoredFile(Model):
     __tablename__ = "stored_file"
 
     id: Mapped[int] = mapped_column(primary_key=True)

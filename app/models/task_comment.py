@@ -8,12 +8,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.user import User
 
 
-class TaskComment(db.Model):
+class TaskComment(Model):
     __tablename__ = "task_comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)

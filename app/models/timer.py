@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime
 
 TIMER_STATUSES = ("pending", "fired", "cancelled")
 
 
-class Timer(db.Model):
+class Timer(Model):
     __tablename__ = "timer"
     __table_args__ = (Index("ix_timer_status_due", "status", "due_at"),)
 

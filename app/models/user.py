@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 from app.models.org import Org
 
@@ -27,7 +27,7 @@ def new_session_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +76,7 @@ class User(db.Model):
         return f"<User {self.username}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_role"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)

@@ -1,21 +1,23 @@
 """Schemas of the 考核验收 API."""
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
 from app.models import ASSESSMENT_RESULTS, ASSESSMENT_STATUSES, SELF_RATINGS
-from app.schemas.common import PageArgs
+from app.schemas.common import ErrorMessages, PageArgs
 
 # Chinese messages for what the schemas themselves refuse (the services explain the rest field by field).
-REQUIRED = {"required": "此项为必填", "null": "此项为必填"}
-DATE = {**REQUIRED, "invalid": "请填写有效日期（YYYY-MM-DD）"}
-INTEGER = {**REQUIRED, "invalid": "须为整数"}
-STRING = {**REQUIRED, "invalid": "须为文字"}
-LIST = {**REQUIRED, "invalid": "须为列表"}
+REQUIRED: ErrorMessages = {"required": "此项为必填", "null": "此项为必填"}
+DATE: ErrorMessages = {**REQUIRED, "invalid": "请填写有效日期（YYYY-MM-DD）"}
+INTEGER: ErrorMessages = {**REQUIRED, "invalid": "须为整数"}
+STRING: ErrorMessages = {**REQUIRED, "invalid": "须为文字"}
+LIST: ErrorMessages = {**REQUIRED, "invalid": "须为列表"}
 ID = validate.Range(min=1, max=2**31 - 1, error="编号有误")
 
 
-def _pick(obj: object, key: str, attr: str) -> object:
+def _pick(obj: object, key: str, attr: str) -> Any:
     """A value of a dict (a composed view) or of a row (`attr` is a dotted path)."""
     if isinstance(obj, dict):
         return obj.get(key)

@@ -1,14 +1,20 @@
 """Shared pieces: the error envelope and pagination arguments."""
 
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
+
+# The type marshmallow wants for a field's `error_messages`.
+ErrorMessages = dict[str, str | list[Any] | dict[Any, Any]]
 
 
 class ErrorBodySchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"example": "validation_failed"})
     message = ma.fields.String(required=True)
-    fields = ma.fields.Dict(
-        keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
+    # Named `fields` on the wire; not as the attribute, which would shadow Schema.fields.
+    field_messages = ma.fields.Dict(
+        data_key="fields", keys=ma.fields.String(), values=ma.fields.List(ma.fields.String()),
         metadata={"description": "field name → messages"},
     )
 

@@ -4,7 +4,9 @@ import marshmallow as ma
 from marshmallow import validate
 from webargs.fields import DelimitedList
 
-INTEGER = {"invalid": "须为整数"}
+from app.schemas.common import ErrorMessages
+
+INTEGER: ErrorMessages = {"invalid": "须为整数"}
 ID = validate.Range(min=1, max=2**31 - 1, error="编号有误")
 
 

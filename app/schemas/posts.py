@@ -4,14 +4,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import POST_MODULES, REVISION_STATUSES, SHOWCASE_KINDS
-from app.schemas.common import PageArgs
+from app.schemas.common import ErrorMessages, PageArgs
 
 MODULES = list(POST_MODULES)
 # Chinese messages for what the schemas themselves refuse (the services explain the rest field by field).
-REQUIRED = {"required": "此项为必填", "null": "此项为必填"}
-DATE = {**REQUIRED, "invalid": "请填写有效日期（YYYY-MM-DD）"}
-INTEGER = {"invalid": "须为整数"}
-STRING = {"invalid": "须为文字"}
+REQUIRED: ErrorMessages = {"required": "此项为必填", "null": "此项为必填"}
+DATE: ErrorMessages = {**REQUIRED, "invalid": "请填写有效日期（YYYY-MM-DD）"}
+INTEGER: ErrorMessages = {"invalid": "须为整数"}
+STRING: ErrorMessages = {"invalid": "须为文字"}
 
 
 def one_of(choices: list[str]) -> validate.OneOf:

@@ -76,7 +76,7 @@ def create_org(
 
 def _name_taken(name: str, parent_id: int | None) -> bool:
     parent_clause = Org.parent_id.is_(None) if parent_id is None else Org.parent_id == parent_id
-    return db.session.scalar(select(func.count()).where(Org.name == name, parent_clause)) > 0
+    return (db.session.scalar(select(func.count()).where(Org.name == name, parent_clause)) or 0) > 0
 
 
 def list_orgs(

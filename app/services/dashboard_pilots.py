@@ -31,9 +31,9 @@ def by_province(scope: Scope) -> Dataset:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for org in db.session.scalars(_pilots()):
         counts[org.province or "未知"][org.pilot_status or ""] += 1
-    rows = sorted(({"province": p, "designated": c["designated"], "self_pilot": c["self_pilot"],
-                    "total": c["designated"] + c["self_pilot"]} for p, c in counts.items()),
-                  key=lambda r: (-r["total"], r["province"]))
+    order = sorted(counts, key=lambda p: (-(counts[p]["designated"] + counts[p]["self_pilot"]), p))
+    rows = [{"province": p, "designated": counts[p]["designated"], "self_pilot": counts[p]["self_pilot"],
+             "total": counts[p]["designated"] + counts[p]["self_pilot"]} for p in order]
     return Dataset("pilots_by_province", "试点高校省份分布",
                    [("province", "省份"), ("designated", "教育部认定试点"), ("self_pilot", "自主试点"),
                     ("total", "合计")],
@@ -111,8 +111,8 @@ def post_activity(scope: Scope) -> Dataset:
     if scope.university is not None:
         posts = posts.where(Post.university_id == scope.university.id)
         revisions = revisions.where(Post.university_id == scope.university.id)
-    published = Counter(month_key(at) for (at,) in db.session.execute(posts))
-    submitted = Counter(month_key(at) for (at,) in db.session.execute(revisions))
+    published = Counter(month_key(at) for (at,) in db.session.execute(posts) if at is not None)
+    submitted = Counter(month_key(at) for (at,) in db.session.execute(revisions) if at is not None)
     pending_query = select(func.count()).select_from(Post).where(Post.status == "in_review")
     if scope.university is not None:
         pending_query = pending_query.where(Post.university_id == scope.university.id)

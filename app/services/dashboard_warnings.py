@@ -90,7 +90,7 @@ def _missing_reports(scope: Scope, now: datetime) -> list[dict[str, Any]]:
 
 
 def _falling_scores(scope: Scope) -> list[dict[str, Any]]:
-    rows = []
+    rows: list[dict[str, Any]] = []
     rounds = rounds_with_scores(scope.university.id if scope.university else None)
     if len(rounds) < 2:
         return rows

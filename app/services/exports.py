@@ -10,6 +10,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from app.errors import ValidationFailed
 from app.services import clock
@@ -49,6 +50,7 @@ def render(fmt: str, columns: Sequence[tuple[str, str]], rows: Iterable[dict[str
         return ("\ufeff" + buffer.getvalue()).encode("utf-8"), FORMATS[fmt]  # BOM: Excel reads UTF-8
     workbook = Workbook()
     worksheet = workbook.active
+    assert isinstance(worksheet, Worksheet)  # a new workbook starts with one worksheet
     worksheet.title = sheet[:31]
     worksheet.append(headers)
     for line in table:

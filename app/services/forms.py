@@ -321,15 +321,22 @@ def _from_html(props: Mapping[str, Any], data: Any) -> dict[str, Any]:
     return cleaned
 
 
+def _rule(error: ValidationError) -> Any:
+    """The schema value of the keyword that failed (e.g. the `required` list, the `maxLength` number).
+    jsonschema types it `Any | Unset`; `Unset` is only what an error built by hand, not by validating, holds."""
+    value: Any = error.validator_value
+    return value
+
+
 def _explain(error: ValidationError, props: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(field, Chinese message) pairs for one jsonschema error."""
     v, path, instance = error.validator, list(error.absolute_path), error.instance
     if v in ("anyOf", "oneOf") and error.context:
         return _explain(best_match(error.context), props)
     if v == "required" and not path and isinstance(instance, dict):
-        return [(n, "此项为必填") for n in error.validator_value if n not in instance]
+        return [(n, "此项为必填") for n in _rule(error) if n not in instance]
     if v == "dependentRequired" and not path and isinstance(instance, dict):
-        return [(d, "此项为必填") for k, deps in error.validator_value.items() if k in instance
+        return [(d, "此项为必填") for k, deps in _rule(error).items() if k in instance
                 for d in deps if d not in instance]
     if v in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         return [(str(k), "表单中没有此字段") for k in instance if k not in props]
@@ -338,7 +345,7 @@ def _explain(error: ValidationError, props: Mapping[str, Any]) -> list[tuple[str
 
 
 def _message(error: ValidationError, prop: Mapping[str, Any]) -> str:
-    v, value = error.validator, error.validator_value
+    v, value = error.validator, _rule(error)
     is_file = widget(prop) == "file"
     if v == "enum" or (v == "const" and value is not True):
         return "请选择有效的选项"

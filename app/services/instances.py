@@ -65,7 +65,7 @@ def history(instance: ProcessInstance) -> list[AuditEvent]:
 def highlight(instance: ProcessInstance) -> dict[str, list[str]]:
     # A step just run on this very object left its highlights (workflows._apply); they are valid while
     # the row is still at that version (re-read after the commit), else the stored state is read.
-    step = getattr(instance, "_step_highlight", None)
+    step: tuple[int, dict[str, list[str]] | None] | None = getattr(instance, "_step_highlight", None)
     if step is not None and step[1] is not None and step[0] == instance.row_version:
         return step[1]
     return runner.highlight(processes.spec_of_instance(instance), instance.state)

@@ -64,6 +64,7 @@ def send_pending_email(limit: int = 100) -> int:
         .order_by(Notification.id).limit(limit)).all()
     sent = 0
     for note, user in rows:
+        assert user.email is not None  # selected for having one
         try:
             mailer.send(user.email, note.title, f"{note.body}\n\n{note.link or ''}".strip())
         except (OSError, smtplib.SMTPException):

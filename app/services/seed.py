@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 
@@ -17,11 +17,13 @@ from app.extensions import db
 from app.models import Org, User, UserRole
 from app.services import accounts
 
+T = TypeVar("T")
 DATA = ROOT / "data"
 
 
 def _load(name: str) -> dict[str, Any]:
-    return json.loads(Path(DATA / name).read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(Path(DATA / name).read_text(encoding="utf-8"))
+    return data
 
 
 def _org(name: str, kind: str, parent_id: int | None = None, **extra: Any) -> Org:
@@ -99,8 +101,9 @@ def _load_demo_flows() -> None:
             raise RuntimeError(f"{report.path} does not deploy: {report.problems}")
     demo = _load("demo_flows.json")
     if not info_reports.periods():
-        info_reports.create_period(**{k: date.fromisoformat(v) if k.endswith(("_on", "designated", "pilot"))
-                                      else v for k, v in demo["report_period"].items()})
+        period: dict[str, Any] = {k: date.fromisoformat(v) if k.endswith(("_on", "designated", "pilot")) else v
+                                  for k, v in demo["report_period"].items()}
+        info_reports.create_period(**period)
     if not pilot_applications.search(limit=1)[1]:
         for application in demo["applications"]:
             pilot_applications.submit(application)
@@ -115,10 +118,18 @@ def _user(username: str) -> User:
     return user
 
 
-def _complete_only_task(instance_id: int, actor: User, data: dict[str, Any]) -> None:
+def _found(row: T | None, what: str) -> T:
+    """A row the demo data relies on (a seeded department, a started instance …)."""
+    if row is None:
+        raise LookupError(f"demo data: {what} is missing")
+    return row
+
+
+def _complete_only_task(instance_id: int | None, actor: User | None, data: dict[str, Any]) -> None:
     """Do the one open task of an instance as `actor` (demo cases are walked through their flows)."""
     from app.services import tasks
 
+    actor, instance_id = _found(actor, "the demo account to act"), _found(instance_id, "the instance")
     [task] = tasks.inbox(actor, tasks.InboxQuery(scope="group", instance=instance_id))[0]
     tasks.complete(actor, task.id, data)
 
@@ -134,6 +145,7 @@ def _demo_posts(posts: list[dict[str, Any]]) -> None:
         post = post_service.create(_user(item["author"]), item, submit=True)
         if item["publish"]:
             revision = db.session.scalar(select(PostRevision).where(PostRevision.post_id == post.id))
+            revision = _found(revision, f"the revision of post {post.id}")
             _complete_only_task(revision.instance_id, operator, {"decision": "approve"})
 
 
@@ -148,8 +160,9 @@ def _demo_complaints(complaints: list[dict[str, Any]]) -> None:
         complaint = complaint_service.file(student, item)
         if "assign_to" not in item:
             continue
-        department = db.session.scalar(select(Org).where(Org.parent_id == complaint.university_id,
-                                                         Org.code == item["assign_to"]))
+        department = _found(db.session.scalar(select(Org).where(Org.parent_id == complaint.university_id,
+                                                                Org.code == item["assign_to"])),
+                            f"department {item['assign_to']}")
         dispatcher = db.session.scalar(select(User).join(UserRole).where(
             UserRole.role == "dispatcher", User.org_id == complaint.university_id))
         _complete_only_task(complaint.instance_id, dispatcher, {"action": "assign", "department_id": department.id})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.engine.script_engine import ServiceRegistry
+from app.engine.script_engine import Service, ServiceRegistry
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.services import audit, notifications
 
@@ -59,8 +59,15 @@ def registry_for(ctx: StepContext) -> ServiceRegistry:
     load_domain_modules()
     registry = ServiceRegistry()
     for name, func in _FUNCTIONS.items():
-        registry.register(name, lambda params, data, func=func: func(ctx, params, data))
+        registry.register(name, _bound(func, ctx))
     return registry
+
+
+def _bound(func: Function, ctx: StepContext) -> Service:
+    """`func` with this step's context: what the engine calls with (parameters, task data)."""
+    def call(params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any] | None:
+        return func(ctx, params, data)
+    return call
 
 
 @service("notify")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, Response, request, url_for
 from flask_login import current_user
@@ -62,7 +63,7 @@ def _shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def _page_url(page: int) -> str:
-    args = {**request.args.to_dict(), "page": page}
+    args: dict[str, Any] = {**request.args.to_dict(), "page": page}
     return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
 
 

@@ -73,8 +73,8 @@ def index() -> ResponseReturnValue:
     user = _user()
     chosen = _int_arg("university_id")
     if chosen is not None and user.has_role(*dashboard.NATIONAL):
-        return redirect(url_for(".university", university_id=chosen, **({"round_id": _int_arg("round_id")}
-                                                                          if _int_arg("round_id") else {})))
+        extra: dict[str, Any] = {"round_id": _int_arg("round_id")} if _int_arg("round_id") else {}
+        return redirect(url_for(".university", university_id=chosen, **extra))
     scope = dashboard.scope_for(user, round_id=_int_arg("round_id"))
     return _render(scope)
 

@@ -104,8 +104,8 @@ def open_round() -> ResponseReturnValue:
     if not days_text.isdigit() or len(days_text) > 3:
         errors["review_days"] = ["请填写 1–60 的整数"]
     ids = [int(v) for v in form.getlist("university_ids") if v.isdigit() and len(v) < 10]
-    values = {"name": form.get("name", ""), "self_due": form.get("self_due", ""), "review_days": days_text,
-              "note": form.get("note", ""), "university_ids": ids}
+    values: dict[str, Any] = {"name": form.get("name", ""), "self_due": form.get("self_due", ""),
+                              "review_days": days_text, "note": form.get("note", ""), "university_ids": ids}
     if errors or due is None:
         if not ids:
             errors["university_ids"] = ["请至少选择一所试点高校"]
@@ -127,7 +127,11 @@ def round_detail(round_id: int) -> ResponseReturnValue:
     round_ = assessments.round_for(user, round_id)
     items, _ = assessments.search(user, round_id=round_.id, limit=10_000)
     names = {o.id: o for o in db.session.scalars(select(Org).where(Org.id.in_([a.university_id for a in items])))}
-    rows = sorted(({"assessment": a, "university": names.get(a.university_id)} for a in items),
-                  key=lambda r: (r["university"].province or "", r["university"].name) if r["university"] else ("", ""))
+
+    def place(assessment: Assessment) -> tuple[str, str]:
+        org = names.get(assessment.university_id)
+        return (org.province or "", org.name) if org else ("", "")
+
+    rows = [{"assessment": a, "university": names.get(a.university_id)} for a in sorted(items, key=place)]
     return render_template("assessment/round.html", round=round_, rows=rows,
                            dimensions=[(d.code, d.name) for d in round_.framework.dimensions])

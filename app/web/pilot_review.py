@@ -53,7 +53,7 @@ def _batch(user: User) -> list[BatchRow]:
 def _upcoming() -> list[dict[str, Any]]:
     """The next windows, each with the applications already waiting for it."""
     waiting = pilot_applications.waiting(review_windows.today())
-    windows = []
+    windows: list[dict[str, Any]] = []
     for window in review_windows.upcoming(limit=6):
         joined = [a for a in waiting if (a.window_start, a.window_end) == (window.start, window.end)]
         windows.append({"window": window, "applications": joined,

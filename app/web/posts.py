@@ -49,7 +49,7 @@ def _form_raw(user: User) -> dict[str, Any]:
     raw: dict[str, Any] = {"module": form.get("module") or None, "title": form.get("title", ""),
                            "body_html": form.get("body_html", "")}
     errors: dict[str, list[str]] = {}
-    cover = None if form.get("remove_cover") else form.get("cover_file_id") or None
+    cover: int | str | None = None if form.get("remove_cover") else form.get("cover_file_id") or None
     upload = files.get("cover")
     if upload is not None and upload.filename:
         try:

@@ -136,7 +136,8 @@ def feed() -> ResponseReturnValue:
         items, _ = posts_public.search(filters, limit=20)
         org = posts_public.university(filters.university_id) if filters.university_id else None
         return render_template("public/feed.xml", items=items, org=org, filters=filters,
-                               updated=max((i.updated_at or i.published_at for i in items), default=None))
+                               updated=max((at for i in items if (at := i.updated_at or i.published_at)),
+                                           default=None))
     return cached(render, mimetype="application/atom+xml")
 
 

@@ -96,7 +96,7 @@ def _render_index(errors: dict[str, list[str]] | None = None, values: dict[str, 
     today = review_windows.today()
     if user.has_role("university_admin"):
         university = info_reports.university_of(user)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for period in periods:
             report = info_reports.my_report(user, period.id)
             state = report.status if report else "missing"
@@ -212,8 +212,8 @@ def period_overview(period_id: int) -> ResponseReturnValue:
     period = info_reports.period_or_404(period_id)
     reports, total = info_reports.search(_user(), period_id=period.id, limit=2000)
     names = lookups.org_names([r.university_id for r in reports])
-    rows = sorted(({"report": r, "university": names.get(r.university_id, ""), "status": STATUS[r.status]}
-                   for r in reports), key=lambda row: (row["report"].status != "submitted", row["university"]))
+    ordered = sorted(reports, key=lambda r: (r.status != "submitted", names.get(r.university_id, "")))
+    rows = [{"report": r, "university": names.get(r.university_id, ""), "status": STATUS[r.status]} for r in ordered]
     return render_template("reports/overview.html", period=period, counts=info_reports.status_counts(period),
                            rows=rows, total=total, statuses=STATUS)
 
