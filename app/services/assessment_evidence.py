@@ -1,5 +1,6 @@
 """Evidence of a self-assessment: uploaded files (佐证材料) and links to the university's own published
-育人号 posts. A file is readable by whoever may read an assessment that cites it."""
+育人号 posts. A file is readable by whoever may read an assessment that cites it, and only files the
+university's 经办人 uploaded can be cited (assessments.citable_files)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,11 @@ def files_of(assessment: Assessment) -> dict[int, StoredFile]:
     ids = {i for entry in db.session.scalars(select(AssessmentItem).where(AssessmentItem.assessment_id
                                                                           == assessment.id))
            for i in entry.evidence_file_ids or []}
-    return {f.id: f for f in db.session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))} if ids else {}
+    if not ids:
+        return {}
+    # Only what may be cited is read back: a citation stored before that rule held gives nothing away.
+    return {f.id: f for f in db.session.scalars(select(StoredFile).where(
+        StoredFile.id.in_(ids), assessments.citable_files(assessment.university_id)))}
 
 
 def file_for(user: User, assessment_id: int, file_id: int) -> StoredFile:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
@@ -28,6 +28,7 @@ from app.models import (
     Post,
     StoredFile,
     User,
+    UserRole,
 )
 from app.services import assessment_scoring, audit, clock, indicators, paging, tasks, workflows
 
@@ -145,6 +146,15 @@ def round_for(user: User, round_id: int) -> AssessmentRound:
 
 def _is_own(user: User, assessment: Assessment) -> bool:
     return user.has_role("university_admin") and user.org.university_id() == assessment.university_id
+
+
+def citable_files(university_id: int) -> ColumnElement[bool]:
+    """The files an assessment of this university may cite as evidence: those its 经办人 uploaded
+    (佐证材料, 育人号 images and attachments). Other files of the university, such as a student's photo of
+    a complaint (perhaps a psych-hotline ticket), are not evidence: citing one would show it to everyone
+    who reads the assessment."""
+    admins = select(UserRole.user_id).where(UserRole.role == "university_admin")
+    return (StoredFile.org_id == university_id) & StoredFile.owner_id.in_(admins)
 
 
 def assessment_for(user: User, assessment_id: int) -> Assessment:
@@ -278,7 +288,7 @@ def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         files = _ids(entry.get("evidence_file_ids"), f"{key}.evidence_file_ids", fields)
         if files is not None:
             found = set(db.session.scalars(select(StoredFile.id).where(
-                StoredFile.id.in_(files), StoredFile.org_id == assessment.university_id)))
+                StoredFile.id.in_(files), citable_files(assessment.university_id))))
             if set(files) - found:
                 fields[f"{key}.evidence_file_ids"] = ["佐证材料不存在或不属于本校"]
             else:

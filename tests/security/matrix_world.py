@@ -1,7 +1,8 @@
 """The world the authorization matrix runs in: one person per role at "our" university (A), the same
 roles at another university (B), and for each side the objects a URL can name: a workflow instance and
 its task, a complaint (plus, at A, a psych-hotline ticket and an anonymous one), a 育人号 post and its
-image, an info report, API tokens. Factories make fresh objects for the cells that change them."""
+image, a 成果展示 entry, an info report, assessments and the evidence file one cites, API tokens.
+Factories make fresh objects for the cells that change them."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ ROLES = ("anon", "process_admin", "moe_reviewer", "operator", "university_admin"
          "department_handler", "student")
 PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "最近失眠焦虑",
          "content": "考试临近，最近一直失眠，情绪很低落。", "anonymous": False}
+
+
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def png() -> bytes:
@@ -165,6 +169,20 @@ class MatrixWorld:
             return {"post_id": post["id"], "instance_id": post["instance_id"], "task_id": task.id,
                     "file_id": image_id}
 
+    def new_showcase_entry(self, side: str) -> int:
+        """A post of the side's university, published, nominated by the operator and admitted by the
+        ministry: an entry of the 成果展示 column, which an operator may withdraw."""
+        made = self.new_post(side)
+        self._post(f"/api/v1/tasks/{made['task_id']}/complete", "operator", {"data": {"decision": "approve"}})
+        entry = self._post(f"/api/v1/posts/{made['post_id']}/showcase", "operator",
+                           {"kind": "typical_experience", "reason": "可复制可推广"})
+        with self.app.app_context():
+            task = db.session.scalar(select(HumanTask).where(HumanTask.instance_id == entry["instance_id"],
+                                                             HumanTask.status == "ready"))
+            task_id = task.id
+        self._post(f"/api/v1/tasks/{task_id}/complete", "moe_reviewer", {"data": {"decision": "approve"}})
+        return int(entry["id"])
+
     def new_period(self) -> int:
         """A report period (national) in which nobody has reported yet."""
         self._periods = getattr(self, "_periods", 0) + 1
@@ -200,6 +218,7 @@ class MatrixWorld:
             side.ids["review"] = self.new_review(name)
             side.ids["complaint"] = self.new_complaint(name)
             side.ids["post"] = self.new_post(name)
+            side.ids["showcase_entry_id"] = self.new_showcase_entry(name)
             draft = self.client.put(f"/api/v1/report-periods/{self.period_id}/my-report",
                                     json={"data": {"basic_buildings": 20}},
                                     headers=self.headers[side.people["university_admin"]])
@@ -238,6 +257,18 @@ class MatrixWorld:
                 for key, round_id in zip(("assessment_id", "review_assessment_id"), rounds, strict=True):
                     side.ids[key] = db.session.scalar(select(Assessment.id).where(
                         Assessment.round_id == round_id, Assessment.university_id == side.uni.id))
+        for side in self.sides.values():  # each side's first-round self-assessment cites an evidence file
+            uni, assessment_id = side.people["university_admin"], side.ids["assessment_id"]
+            evidence = self.client.post("/api/v1/assessment-files", content_type="multipart/form-data",
+                                        data={"file": (BytesIO(EVIDENCE_PDF), "佐证材料.pdf")},
+                                        headers=self.headers[uni])
+            assert evidence.status_code == 201, evidence.get_json()
+            side.ids["evidence_file_id"] = evidence.get_json()["id"]
+            code = self.client.get(f"/api/v1/assessments/{assessment_id}",
+                                   headers=self.headers[uni]).get_json()["items"][0]["code"]
+            cited = self.client.put(f"/api/v1/assessments/{assessment_id}/self", headers=self.headers[uni], json={
+                "items": [{"code": code, "evidence_file_ids": [side.ids["evidence_file_id"]]}]})
+            assert cited.status_code == 200, cited.get_json()
         for side in self.sides.values():  # the second round's self-assessments are submitted: in review
             uni, assessment_id = side.people["university_admin"], side.ids["review_assessment_id"]
             items = self.client.get(f"/api/v1/assessments/{assessment_id}", headers=self.headers[uni]).get_json()

@@ -29,7 +29,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import ApiToken, User
+from app.models import ApiToken, ShowcaseEntry, User
 from tests.api.test_info_reports import REPORT as REPORT_DATA
 from tests.api.workflow_helpers import DEMO, SUBMIT
 from tests.conftest import PASSWORD
@@ -129,15 +129,22 @@ DEADLINE = _world_attr("deadline_id", "deadline_id")
 APPLICATION = _world_attr("application_id", "application_id")
 CODE = lambda mw, side, role: {"tracking_code": mw.tracking_code, "code": mw.tracking_code}  # noqa: E731
 PROCESS = _const(key="demo_approval", version=1)
-NOWHERE = _const(entry_id=999_999)  # no showcase entry exists: only the role gate is exercised
 ASSESSMENT = _ids("assessment_id", "assessment_id")  # its university is filling in the self-assessment
 IN_REVIEW = _ids("assessment_id", "review_assessment_id")  # submitted: the ministry is scoring it
 ROUND = _world_attr("round_id", "round_id")
-EVIDENCE = lambda mw, side, role: {"assessment_id": mw.side(side).ids["assessment_id"], "file_id": 999_999}  # noqa: E731
+EVIDENCE = _pick({"assessment_id": ("assessment_id",), "file_id": ("evidence_file_id",)})  # cited by the assessment
 OF_UNIVERSITY = lambda mw, side, role: {"?": f"university_id={mw.side(side).uni.id}"}  # noqa: E731
 DATASET = lambda mw, side, role: {"key": "post_activity", "fmt": "json",  # noqa: E731
                                   "?": f"university_id={mw.side(side).uni.id}"}
 COMPARE = lambda mw, side, role: {"?": f"university_ids={mw.world.uni.id},{mw.world.other_uni.id}"}  # noqa: E731
+
+
+def SHOWCASE(mw: MatrixWorld, side: str, role: str) -> dict[str, Any]:  # noqa: N802
+    """An admitted 成果展示 entry of the side's university: a fresh one for the roles whose withdrawal
+    succeeds (so each such cell has one to withdraw), the side's standing one for the rest."""
+    if role in ("process_admin", "operator"):
+        return {"entry_id": mw.new_showcase_entry(side)}
+    return {"entry_id": mw.side(side).ids["showcase_entry_id"]}
 
 
 def COMPLAINT_ANY(mw: MatrixWorld, side: str, role: str) -> dict[str, Any]:  # noqa: N802
@@ -230,6 +237,20 @@ def _token_outcome(response: Any, mw: MatrixWorld) -> str:
     with mw.app.app_context():
         token = db.session.get(ApiToken, mw.last["token_id"])
         return f"{response.status_code}:{'revoked' if token.revoked_at else 'kept'}"
+
+
+def _showcase_outcome(response: Any, mw: MatrixWorld) -> str:
+    """The status, and whether the entry named in the URL is still in the column afterwards."""
+    status = _outcome(response)
+    with mw.app.app_context():
+        entry = db.session.get(ShowcaseEntry, mw.last["entry_id"])
+        return f"{status}:{entry.status}"
+
+
+WITHDRAW_API = ("401:admitted 200:withdrawn 403:admitted 200:withdrawn 403:admitted 403:admitted 403:admitted "
+                "403:admitted")
+WITHDRAW_PAGE = ("login:admitted 302:withdrawn 403:admitted 302:withdrawn 403:admitted 403:admitted "
+                 "403:admitted 403:admitted")
 
 
 def _bulk_outcome(response: Any, mw: MatrixWorld) -> str:
@@ -346,8 +367,9 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/posts/<int(max=2147483647):post_id>/showcase": r("401 403 403 409 403 403 403 403",
                                                                    "401 403 403 409 403 403 403 403", POST,
                                                                    body=_json(NOMINATION)),
-    "POST /api/v1/showcase/<int(max=2147483647):entry_id>/withdraw": r("401 404 403 404 403 403 403 403",
-                                                                       params=NOWHERE),
+    # the column is public: every role may see an entry of either university; only the platform withdraws
+    "POST /api/v1/showcase/<int(max=2147483647):entry_id>/withdraw": r(WITHDRAW_API, WITHDRAW_API, SHOWCASE,
+                                                                       outcome=_showcase_outcome),
     "GET /api/v1/public/posts":             r("200 200 200 200 200 200 200 200"),
     "GET /api/v1/public/posts/<int(max=2147483647):post_id>": r("404 404 404 404 404 404 404 404",
                                                                 "404 404 404 404 404 404 404 404", POST),
@@ -518,7 +540,7 @@ MATRIX: dict[str, Row] = {
         "login 403 403 302 403 403 403 403", "login 403 403 302 403 403 403 403", POST,
         body=_form({"kind": "typical_experience", "reason": "典型"})),
     "POST /yurenhao/review/showcase/<int(max=2147483647):entry_id>/withdraw": r(
-        "login 404 403 404 403 403 403 403", params=NOWHERE),
+        WITHDRAW_PAGE, WITHDRAW_PAGE, SHOWCASE, outcome=_showcase_outcome),
     "GET /yurenhao/review/tasks/<int(max=2147483647):task_id>": r("login 200 404 200 403 403 403 403",
                                                                   "login 200 404 200 403 403 403 403", POST_REVIEW),
     "POST /yurenhao/review/tasks/<int(max=2147483647):task_id>/complete": r(
@@ -562,7 +584,7 @@ MATRIX: dict[str, Row] = {
     "POST /assessments/<int(max=2147483647):assessment_id>/review": r("login 403 302 403 403 404 404 404",
                                                                       "login 403 302 403 404 404 404 404", IN_REVIEW),
     "GET /assessments/<int(max=2147483647):assessment_id>/files/<int(max=2147483647):file_id>": r(
-        "login 404 404 404 404 404 404 404", "login 404 404 404 404 404 404 404", EVIDENCE),
+        "login 200 200 200 200 404 404 404", "login 200 200 200 404 404 404 404", EVIDENCE),
     "GET /api/v1/dashboard":                r("401 200 200 200 200 403 403 403", "401 200 200 200 404 403 403 403",
                                               OF_UNIVERSITY),
     "GET /api/v1/dashboard/<key>":          r("401 200 200 200 200 403 403 403", "401 200 200 200 404 403 403 403",
@@ -685,7 +707,10 @@ def _routes(app: Any) -> set[str]:
 
 
 @pytest.fixture
-def mw(app, client, world) -> MatrixWorld:  # noqa: ANN001
+def mw(app, client, world, monkeypatch) -> MatrixWorld:  # noqa: ANN001
+    # Every cell posts from the test client's one address: the /apply throttle (its own test in
+    # test_apply_rate_limit.py) would answer 429 to the cells after the fifth application.
+    monkeypatch.setitem(app.config, "APPLY_MAX_PER_ADDRESS", 10_000)
     return MatrixWorld(app, client, world)
 
 
