@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import ASSESSMENT_RESULTS, ASSESSMENT_STATUSES, SELF_RATINGS
-from app.schemas.common import ErrorMessages, PageArgs
+from app.schemas.common import ErrorMessages, PageArgs, page_of
 
 # Chinese messages for what the schemas themselves refuse (the services explain the rest field by field).
 REQUIRED: ErrorMessages = {"required": "此项为必填", "null": "此项为必填"}
@@ -108,9 +108,7 @@ class AssessmentListArgs(PageArgs):
     university_id = ma.fields.Integer(validate=ID, error_messages=INTEGER)
 
 
-class AssessmentPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(AssessmentSchema))
-    total = ma.fields.Integer()
+AssessmentPageSchema = page_of(AssessmentSchema, "AssessmentPageSchema")
 
 
 class SelfEntrySchema(ma.Schema):

@@ -1,4 +1,4 @@
-"""Shared pieces: the error envelope and pagination arguments."""
+"""Shared pieces: the error envelope, pagination arguments and the page a list endpoint returns."""
 
 from typing import Any
 
@@ -26,6 +26,15 @@ class ErrorSchema(ma.Schema):
 class PageArgs(ma.Schema):
     limit = ma.fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+def page_of(item_schema: type[ma.Schema], name: str, *, required: bool = False) -> type[ma.Schema]:
+    """The `{items, total}` body of a list endpoint: one page of `item_schema` and the count of every match.
+    `name` is the class name, so the OpenAPI component keeps its name (`name` minus "Schema")."""
+    return ma.Schema.from_dict({
+        "items": ma.fields.List(ma.fields.Nested(item_schema), required=required),
+        "total": ma.fields.Integer(required=required),
+    }, name=name)
 
 
 # Ids are 32-bit INTEGER columns: a larger number can name nothing, and PostgreSQL (or SQLite, past

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models.complaint import CHANNELS, COMPLAINT_STATUSES
-from app.schemas.common import ID_RANGE, PageArgs
+from app.schemas.common import ID_RANGE, PageArgs, page_of
 
 
 class ComplaintInSchema(ma.Schema):
@@ -72,9 +72,7 @@ class ComplaintListArgs(PageArgs):
     channel = ma.fields.String(validate=validate.OneOf(CHANNELS))
 
 
-class ComplaintPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ComplaintSchema))
-    total = ma.fields.Integer()
+ComplaintPageSchema = page_of(ComplaintSchema, "ComplaintPageSchema")
 
 
 class MetricsArgs(ma.Schema):

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import ORG_KINDS, PILOT_STATUSES, SCHOOL_TYPES
-from app.schemas.common import ID_RANGE, PageArgs
+from app.schemas.common import ID_RANGE, PageArgs, page_of
 
 
 class OrgCreateSchema(ma.Schema):
@@ -33,6 +33,4 @@ class OrgListArgs(PageArgs):
     parent_id = ma.fields.Integer(validate=ID_RANGE)
 
 
-class OrgPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(OrgSchema), required=True)
-    total = ma.fields.Integer(required=True)
+OrgPageSchema = page_of(OrgSchema, "OrgPageSchema", required=True)

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import APPLICATION_STATUSES, SCHOOL_TYPES
-from app.schemas.common import PageArgs
+from app.schemas.common import PageArgs, page_of
 
 
 class ApplicationInSchema(ma.Schema):
@@ -84,9 +84,7 @@ class ApplicationListArgs(PageArgs):
     q = ma.fields.String()
 
 
-class ApplicationPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ApplicationSchema))
-    total = ma.fields.Integer()
+ApplicationPageSchema = page_of(ApplicationSchema, "ApplicationPageSchema")
 
 
 class WindowSchema(ma.Schema):
@@ -110,9 +108,7 @@ class PilotSchema(ma.Schema):
     pilot_batch = ma.fields.Integer(allow_none=True)
 
 
-class PilotPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(PilotSchema))
-    total = ma.fields.Integer()
+PilotPageSchema = page_of(PilotSchema, "PilotPageSchema")
 
 
 class PilotListArgs(PageArgs):

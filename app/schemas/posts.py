@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import POST_MODULES, REVISION_STATUSES, SHOWCASE_KINDS
-from app.schemas.common import ErrorMessages, PageArgs
+from app.schemas.common import ErrorMessages, PageArgs, page_of
 
 MODULES = list(POST_MODULES)
 # Chinese messages for what the schemas themselves refuse (the services explain the rest field by field).
@@ -127,9 +127,7 @@ class PostSummarySchema(ma.Schema):
     updated_at = ma.fields.DateTime()
 
 
-class PostPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(PostSummarySchema))
-    total = ma.fields.Integer()
+PostPageSchema = page_of(PostSummarySchema, "PostPageSchema")
 
 
 class PostListArgs(PageArgs):
@@ -165,9 +163,7 @@ class PublicPostSchema(ma.Schema):
     cover_url = ma.fields.String(allow_none=True)
 
 
-class PublicPostPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(PublicPostSchema))
-    total = ma.fields.Integer()
+PublicPostPageSchema = page_of(PublicPostSchema, "PublicPostPageSchema")
 
 
 class PublicPostArgs(ma.Schema):
@@ -191,9 +187,7 @@ class ShowcaseItemSchema(ma.Schema):
     admitted_at = ma.fields.DateTime(allow_none=True)
 
 
-class ShowcasePageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ShowcaseItemSchema))
-    total = ma.fields.Integer()
+ShowcasePageSchema = page_of(ShowcaseItemSchema, "ShowcasePageSchema")
 
 
 class ShowcaseArgs(ma.Schema):

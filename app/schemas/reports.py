@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.models import REPORT_STATUSES
-from app.schemas.common import ID_RANGE, PageArgs
+from app.schemas.common import ID_RANGE, PageArgs, page_of
 
 
 class PeriodInSchema(ma.Schema):
@@ -55,9 +55,7 @@ class ReportListArgs(PageArgs):
     university_id = ma.fields.Integer(validate=ID_RANGE)
 
 
-class ReportPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(ReportSchema))
-    total = ma.fields.Integer()
+ReportPageSchema = page_of(ReportSchema, "ReportPageSchema")
 
 
 class MissingSchema(ma.Schema):

@@ -3,7 +3,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from app.schemas.common import ID_RANGE, PageArgs
+from app.schemas.common import ID_RANGE, PageArgs, page_of
 from app.services.tasks import SCOPES
 
 
@@ -71,9 +71,7 @@ class InboxArgs(PageArgs):
     overdue = ma.fields.Boolean(load_default=False)
 
 
-class TaskPageSchema(ma.Schema):
-    items = ma.fields.List(ma.fields.Nested(TaskSchema), required=True)
-    total = ma.fields.Integer(required=True)
+TaskPageSchema = page_of(TaskSchema, "TaskPageSchema", required=True)
 
 
 class CompleteSchema(ma.Schema):
