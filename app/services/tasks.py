@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from app.engine.specs import ORG_SCOPED_ROLES
@@ -41,13 +41,23 @@ def _group_clause(user: User) -> Any:
 PRIVATE_CASE_PROCESSES = ("complaint",)
 
 
+def _visible_parts(user: User) -> list[Any]:
+    """The tasks a user other than a process_admin may see, as the conditions whose union they are:
+    assigned to them, completed by them, their group's."""
+    # A student's task (e.g. rating the answer to their complaint) is theirs alone, not their group's.
+    group = and_(_group_clause(user), or_(HumanTask.assignee_id.is_(None), HumanTask.role != "student"))
+    not_assigned, not_completed = (HumanTask.assignee_id.is_distinct_from(user.id),
+                                   HumanTask.completed_by.is_distinct_from(user.id))
+    # Disjoint, so that their union needs no de-duplication (see _all_visible).
+    return [HumanTask.assignee_id == user.id, and_(HumanTask.completed_by == user.id, not_assigned),
+            and_(group, not_assigned, not_completed)]
+
+
 def visible_clause(user: User) -> Any:
     if user.has_role("process_admin"):
         return or_(HumanTask.process_key.not_in(PRIVATE_CASE_PROCESSES), HumanTask.assignee_id == user.id,
                    HumanTask.completed_by == user.id)
-    # A student's task (e.g. rating the answer to their complaint) is theirs alone, not their group's.
-    group = and_(_group_clause(user), or_(HumanTask.assignee_id.is_(None), HumanTask.role != "student"))
-    return or_(HumanTask.assignee_id == user.id, HumanTask.completed_by == user.id, group)
+    return or_(*_visible_parts(user))
 
 
 @dataclass
@@ -70,22 +80,48 @@ def _inbox_select(user: User, q: InboxQuery) -> Select[Any]:
                             _group_clause(user))
     elif q.scope == "completed":
         query = query.where(HumanTask.completed_by == user.id)
-    else:  # all: everything the user may see, open first
+    else:  # all: everything the user may see (a process_admin's; others' go through _all_visible)
         query = query.where(visible_clause(user))
+    return query.where(*_filters(q))
+
+
+def _filters(q: InboxQuery) -> list[Any]:
+    filters = []
     if q.process:
-        query = query.where(HumanTask.process_key == q.process)
+        filters.append(HumanTask.process_key == q.process)
     if q.instance is not None:
-        query = query.where(HumanTask.instance_id == q.instance)
+        filters.append(HumanTask.instance_id == q.instance)
     if q.due_before is not None:
-        query = query.where(HumanTask.due_at <= q.due_before)
+        filters.append(HumanTask.due_at <= q.due_before)
     if q.overdue:
-        query = query.where(HumanTask.status == "ready", HumanTask.due_at < clock.now())
-    return query
+        filters.append(and_(HumanTask.status == "ready", HumanTask.due_at < clock.now()))
+    return filters
+
+
+def _all_visible(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
+    """scope=all for anyone but a process_admin. Performance (issue #8): one OR over assignee, completer
+    and group made PostgreSQL read every visible row from the table to count and sort them (a
+    university's dispatcher at national scale: 20,000 rows, 150–350 ms). As a UNION ALL of one SELECT
+    per disjoint part, each answered from an index that holds what the part filters on and (due_at, id)
+    (ix_human_task_*_all), counting and ordering read only those indexes; the table is read for the
+    page's rows alone."""
+    visible = union_all(*[select(HumanTask.id, HumanTask.due_at).where(part, *_filters(q))
+                          for part in _visible_parts(user)]).subquery()
+    total = db.session.scalar(select(func.count()).select_from(visible)) or 0
+    page = (select(visible).order_by(visible.c.due_at.asc().nulls_last(), visible.c.id)
+            .limit(q.limit).offset(q.offset).subquery())
+    items = db.session.scalars(
+        select(HumanTask).join(page, page.c.id == HumanTask.id)
+        .order_by(page.c.due_at.asc().nulls_last(), page.c.id)
+        .options(selectinload(HumanTask.instance).defer(ProcessInstance.state))).all()
+    return list(items), total
 
 
 def inbox(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
     if q.scope not in SCOPES:
         raise ValidationFailed("参数有误", {"scope": [f"须为 {', '.join(SCOPES)} 之一"]})
+    if q.scope == "all" and not user.has_role("process_admin"):
+        return _all_visible(user, q)
     query = _inbox_select(user, q)
     total = paging.count(query)
     if q.scope == "completed":
