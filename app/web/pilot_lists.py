@@ -43,6 +43,11 @@ def _download(fmt: str, name: str, columns: list[tuple[str, str]], items: list[A
         "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 
 
+def _provinces() -> list[tuple[str, str]]:
+    """The province filter's (value, label) choices: every province."""
+    return [(p, p) for p in pilot_applications.provinces()]
+
+
 def _export_urls(endpoint: str, filters: dict[str, Any]) -> dict[str, str]:
     args = {k: v for k, v in filters.items() if v not in (None, "")}
     return {fmt: url_for(endpoint, fmt=fmt, **args) for fmt in ("csv", "xlsx")}
@@ -77,9 +82,11 @@ def applications() -> ResponseReturnValue:
     shown, search = _application_filters()
     page = _page()
     items, total = pilot_applications.search(**search, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    choices = {"status": [(code, label) for code, (label, _) in STATUS.items()], "province": _provinces(),
+               "window": [(end.isoformat(), f"{start.isoformat()} 至 {end.isoformat()}")
+                          for start, end in pilot_applications.windows_in_use()]}
     return render_template("pilot_lists/applications.html", items=items, total=total, page=page,
-                           pages=_pages(total), filters=shown, statuses=STATUS,
-                           provinces=pilot_applications.provinces(), windows=pilot_applications.windows_in_use(),
+                           pages=_pages(total), filters=shown, statuses=STATUS, choices=choices,
                            exports=_export_urls("pilot_lists.export_applications", shown))
 
 
@@ -130,9 +137,11 @@ def pilot_list() -> ResponseReturnValue:
     shown, search = _pilot_filters()
     page = _page()
     items, total = pilots.search(**search, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    this_year = clock.now().astimezone(clock.SHANGHAI).year
+    choices = {"status": list(PILOT_STATUS.items()), "province": _provinces(),
+               "batch": [(str(year), f"{year} 年") for year in range(this_year, FIRST_BATCH - 1, -1)]}
     return render_template("pilot_lists/pilots.html", items=items, total=total, page=page, pages=_pages(total),
-                           filters=shown, statuses=PILOT_STATUS, provinces=pilot_applications.provinces(),
-                           batches=list(range(clock.now().astimezone(clock.SHANGHAI).year, FIRST_BATCH - 1, -1)),
+                           filters=shown, statuses=PILOT_STATUS, choices=choices,
                            exports=_export_urls("pilot_lists.export_pilots", shown))
 
 
