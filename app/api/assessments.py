@@ -10,7 +10,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import accepts, current_user, require_roles
-from app.errors import DomainError
+from app.api.errors import require_multipart
 from app.models import Assessment
 from app.schemas.assessments import (
     AssessmentDetailSchema,
@@ -28,13 +28,6 @@ from app.schemas.assessments import (
 from app.services import assessment_evidence, assessment_review, assessments
 
 blp = Blueprint("api_assessments", __name__, url_prefix="/api/v1", description="考核验收")
-
-
-class MultipartOnly(DomainError):
-    """请以 multipart/form-data 上传文件"""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 def _detail(assessment: Assessment) -> dict[str, Any]:
@@ -131,6 +124,5 @@ def upload_evidence() -> Any:
     """Upload a 佐证材料 (PDF/DOCX/XLSX/PNG/JPEG ≤ 10 MB) for the caller's university; cite its id in
     `evidence_file_ids`."""
     user = require_roles("university_admin")
-    if request.mimetype != "multipart/form-data":
-        raise MultipartOnly()
+    require_multipart()
     return assessment_evidence.upload(user, request.files.get("file"))

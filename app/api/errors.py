@@ -1,10 +1,11 @@
-"""The API's one error format: {"error": {"code", "message", "fields"}} (API.md)."""
+"""The API's one error format: {"error": {"code", "message", "fields"}} (API.md), and the errors only the API
+raises (an upload that is not multipart)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
@@ -36,6 +37,19 @@ MESSAGES = {
     429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误",
 }
+
+
+class MultipartOnly(DomainError):
+    """请以 multipart/form-data 上传文件"""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+def require_multipart() -> None:
+    """A file upload endpoint takes multipart/form-data only; anything else is a 415."""
+    if request.mimetype != "multipart/form-data":
+        raise MultipartOnly()
 
 
 def payload(status: int, message: str | None = None, fields: dict[str, list[str]] | None = None,

@@ -10,7 +10,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import accepts, current_user, require_roles
-from app.errors import DomainError
+from app.api.errors import require_multipart
 from app.extensions import db
 from app.models import Org, Post, PostRevision, User
 from app.schemas.posts import (
@@ -30,13 +30,6 @@ from app.schemas.posts import (
 from app.services import posts, posts_media, posts_review, showcase
 
 blp = Blueprint("api_posts", __name__, url_prefix="/api/v1", description="育人号文章")
-
-
-class MultipartOnly(DomainError):
-    """请以 multipart/form-data 上传文件"""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 def file_view(file: Any, width: int | None = None, height: int | None = None) -> dict[str, Any]:
@@ -176,7 +169,6 @@ def upload() -> dict[str, Any]:
     """Upload an image (PNG/JPEG/GIF/WebP ≤ 5 MB, checked dimensions; `kind=image|cover`) or an attachment
     (PDF/DOCX/XLSX ≤ 10 MB; `kind=attachment`) for the caller's university's posts."""
     user = require_roles("university_admin")
-    if request.mimetype != "multipart/form-data":
-        raise MultipartOnly()
+    require_multipart()
     result = posts_media.upload(user, request.files.get("file"), request.form.get("kind", "image"))
     return file_view(result.file, result.width, result.height)
