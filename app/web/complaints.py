@@ -17,7 +17,8 @@ from app.models import StoredFile, User
 from app.models.complaint import CHANNELS, Complaint
 from app.services import complaints, tasks, uploads
 from app.web.access import roles_required
-from app.web.complaints_common import SATISFACTION, Step, local, open_steps, status_of, task_form, user
+from app.web.complaints_common import SATISFACTION, Step, open_steps, status_of, task_form, user
+from app.web.redirects import same_site_path
 
 bp = Blueprint("complaints", __name__)
 PER_PAGE = 20
@@ -161,7 +162,7 @@ def complete_step(complaint_id: int, task_id: int) -> ResponseReturnValue:
         flash("该事项已被他人办理或已发生变化，请查看最新状态", "warning")
         return redirect(url_for(".detail", complaint_id=complaint_id))
     flash(f"已提交：{task.title}", "success")
-    return redirect(local(request.form.get("next"), url_for(".detail", complaint_id=complaint_id)))
+    return redirect(same_site_path(request.form.get("next"), url_for(".detail", complaint_id=complaint_id)))
 
 
 @bp.route("/complaints/<int:complaint_id>/photos/<int:file_id>")

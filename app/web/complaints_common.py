@@ -38,13 +38,6 @@ def status_of(view: dict[str, Any]) -> tuple[str, str]:
     return STATUS.get(view["status"], (view["status"], "secondary"))
 
 
-def local(target: str | None, default: str) -> str:
-    """Only same-site paths: a crafted `next` cannot send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
-
-
 @dataclass
 class Step:
     """An open step of a complaint as one viewer sees it."""

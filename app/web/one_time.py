@@ -9,14 +9,13 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from app.services import one_time_secrets
+from app.web.redirects import same_site_path
 
 bp = Blueprint("one_time", __name__)
 
 
 def _local(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("tasks.inbox")
+    return same_site_path(target, url_for("tasks.inbox"))
 
 
 @bp.route("/secrets")

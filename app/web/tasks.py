@@ -15,6 +15,7 @@ from app.models import HumanTask, User
 from app.services import clock, forms, instances, tasks
 from app.services.timers import REMIND_BEFORE
 from app.web import lookups, workflow_labels
+from app.web.redirects import same_site_path
 from app.web.workflow_labels import DECISIONS
 
 bp = Blueprint("tasks", __name__)
@@ -35,13 +36,6 @@ def _can_act(user: User, task: HumanTask) -> bool:
 
 def _tabs(user: User) -> dict[str, str]:
     return {**TABS, "all": "全部"} if user.has_role("process_admin") else TABS
-
-
-def _local(target: str | None, default: str) -> str:
-    """Only same-site paths: a crafted `next` cannot send anyone elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 # ---------------------------------------------------------------- inbox
@@ -139,7 +133,7 @@ def claim(task_id: int) -> ResponseReturnValue:
     except Conflict as exc:
         if not htmx:
             flash(exc.message, "warning")
-            return redirect(_local(request.form.get("next"), url_for(".inbox", scope=scope)))
+            return redirect(same_site_path(request.form.get("next"), url_for(".inbox", scope=scope)))
         # htmx swaps only 2xx answers: the row itself says what happened.
         row = _rows(user, [tasks.task_for(user, task_id)], scope, note=exc.message)[0]
         return render_template("tasks/_row.html", row=row, scope=scope, failed=True)
@@ -147,7 +141,7 @@ def claim(task_id: int) -> ResponseReturnValue:
         row = _rows(user, [task], scope, note="已认领，可在“我的待办”中办理")[0]
         return render_template("tasks/_row.html", row=row, scope=scope)
     flash(f"已认领：{task.title}", "success")
-    return redirect(_local(request.form.get("next"), url_for(".task_page", task_id=task.id)))
+    return redirect(same_site_path(request.form.get("next"), url_for(".task_page", task_id=task.id)))
 
 
 @bp.route("/tasks/<int:task_id>/unclaim", methods=["POST"])
