@@ -1,10 +1,11 @@
 """Keeps `complaint_rollup` (app/models/complaint_rollup.py) exact, in the transaction of every change.
 
 One rule, one place: a complaint's share of the rollup is a pure function of its row and its dispatches
-(`contribution`). On every flush that touches a complaint or a dispatch in a way the figures can see,
-the touched complaints' contributions are computed from the database before the flush (rows locked on
-PostgreSQL, so two transactions cannot both start from the same old state) and after it, and the
-difference is added with upserts in key order (no deadlock between two writers of the same rows).
+(`contribution`). The first time a transaction's flush touches a complaint or a dispatch in a way the
+figures can see, the complaint's share is read from the database (its row locked on PostgreSQL, so two
+transactions cannot both start from the same old state); just before the transaction commits, the
+touched complaints' shares are read again and the difference is added with one upsert in key order (no
+deadlock between two writers of the same rows; a hot row is locked for the commit only).
 Nothing is stored per complaint: the base rows are the only copy, and `rebuild` (`flask metrics
 rebuild`, after a bulk load or a restore) recomputes the whole table from them in SQL with the same
 definitions. A Core UPDATE/DELETE of `complaint` or `complaint_assignment` bypasses the hook: the code
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, cast, event, extract, func, inspect, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.models.complaint import Complaint, ComplaintAssignment
 from app.models.complaint_rollup import COUNTERS, ComplaintRollup
@@ -34,7 +35,6 @@ HAPPY = ("satisfied", "basically_satisfied")
 HANDLED = ("resolved", "unresolved", "unrated")  # closed after being handled (not merged, not out of scope)
 UPHELD = "sent_back_upheld"  # a misrouted dispatch: not counted against the department
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_STATE = "complaint_rollup.before"
 
 COMPLAINT = Complaint.__table__
 ASSIGNMENT = ComplaintAssignment.__table__
@@ -122,8 +122,9 @@ def _touched(session: Session) -> tuple[set[int], list[Any]]:
     return ids, pending
 
 
-def _contributions(conn: Connection, ids: Iterable[int], *, lock: bool = False) -> dict[Key, Counts]:
-    """The summed contribution of these complaints as the database holds them now."""
+def _contributions(conn: Connection, ids: Iterable[int], *, lock: bool = False) -> dict[int, dict[Key, Counts]]:
+    """The contribution of each of these complaints as the database holds them now (none for an id with
+    no row)."""
     ids = sorted(ids)
     if not ids:
         return {}
@@ -140,39 +141,65 @@ def _contributions(conn: Connection, ids: Iterable[int], *, lock: bool = False) 
         complaints.setdefault(row["id"], row)
         if row["a_complaint_id"] is not None:
             dispatches.setdefault(row["id"], []).append({f: row[f"a_{f}"] for f in ASSIGNMENT_FIELDS})
+    return {cid: contribution(complaint, dispatches.get(cid, [])) for cid, complaint in complaints.items()}
+
+
+def _summed(parts: Iterable[dict[Key, Counts]]) -> dict[Key, Counts]:
     total: dict[Key, Counts] = {}
-    for complaint in complaints.values():
-        for key, counts in contribution(complaint, dispatches.get(complaint["id"], [])).items():
+    for part in parts:
+        for key, counts in part.items():
             row = total.setdefault(key, dict.fromkeys(COUNTERS, 0))
             for name, value in counts.items():
                 row[name] += value
     return total
 
 
+# Per transaction, on the session: the contribution of every complaint it touched, as it was before
+# the transaction first changed it (read under a row lock on PostgreSQL, so that two transactions
+# cannot both start from the same old state), and the new objects whose ids the next flush gives.
+_BEFORE, _NEW = "complaint_rollup.before", "complaint_rollup.new"
+
+
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     ids, pending = _touched(session)
-    if not ids and not pending:
-        session.info.pop(_STATE, None)
-        return
-    session.info[_STATE] = (ids, pending, _contributions(session.connection(), ids, lock=True))
+    before: dict[int, dict[Key, Counts]] = session.info.setdefault(_BEFORE, {})
+    unread = ids - before.keys()
+    if unread:
+        read = _contributions(session.connection(), unread, lock=True)
+        before.update({cid: read.get(cid, {}) for cid in unread})
+    if pending:
+        session.info.setdefault(_NEW, []).extend(pending)
 
 
 def _after_flush(session: Session, flush_context: Any) -> None:
-    before = session.info.pop(_STATE, None)
-    if before is None:
+    before: dict[int, dict[Key, Counts]] = session.info.setdefault(_BEFORE, {})
+    for obj in session.info.pop(_NEW, []):
+        if isinstance(obj, Complaint):
+            before.setdefault(obj.id, {})  # new in this transaction: it had no share
+
+
+def _before_commit(session: Session) -> None:
+    """Performance and concurrency (issue #8): the rollup rows are written once per transaction, just
+    before it commits, in key order, so a hot row (a day of the nation) is locked for the commit only,
+    and two transactions always lock rows in the same order (no deadlock)."""
+    session.flush()  # the last changes: their old shares are read by _before_flush
+    before = session.info.pop(_BEFORE, None)
+    if not before:
         return
-    ids, pending, old = before
-    ids = set(ids)
-    for obj in pending:
-        ids.add(obj.id if isinstance(obj, Complaint) else obj.complaint_id)
-    ids.discard(None)
-    new = _contributions(session.connection(), ids)
+    now = _contributions(session.connection(), before.keys())
+    old, new = _summed(before.values()), _summed(now.values())
     delta: dict[Key, Counts] = {}
     for key in old.keys() | new.keys():
         counts = {c: new.get(key, {}).get(c, 0) - old.get(key, {}).get(c, 0) for c in COUNTERS}
         if any(counts.values()):
             delta[key] = counts
     apply(session.connection(), delta)
+
+
+def _end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # committed (applied above) or rolled back: nothing carries over
+        session.info.pop(_BEFORE, None)
+        session.info.pop(_NEW, None)
 
 
 def apply(conn: Connection, delta: Mapping[Key, Counts]) -> None:
@@ -189,10 +216,12 @@ def apply(conn: Connection, delta: Mapping[Key, Counts]) -> None:
 
 
 def install(session_factory: Any) -> None:
-    """Register the hook once (create_app calls this with db.session)."""
+    """Register the hooks once (create_app calls this with db.session)."""
     if not event.contains(session_factory, "before_flush", _before_flush):
         event.listen(session_factory, "before_flush", _before_flush)
         event.listen(session_factory, "after_flush", _after_flush)
+        event.listen(session_factory, "before_commit", _before_commit)
+        event.listen(session_factory, "after_transaction_end", _end)
 
 
 # --- rebuild from the base tables -----------------------------------------------------------------------

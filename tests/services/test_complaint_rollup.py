@@ -272,3 +272,45 @@ def test_period_bounds_must_be_beijing_days(app, world) -> None:
             complaint_metrics.compute(start=datetime(2026, 11, 2, 9, 0, tzinfo=BJ))
         midnight = datetime(2026, 11, 2, tzinfo=BJ)
         assert complaint_metrics.compute(start=midnight)["total"] == 0
+
+
+def test_concurrent_changes_of_shared_rollup_rows_all_count_once(app, campus, monkeypatch) -> None:
+    """Four transactions reach the rollup write together (a barrier), all adding to the same day rows
+    of the nation and the university: none is lost, none deadlocks, the table equals a rebuild."""
+    import threading
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: transactions cannot meet at the rollup write; the "
+                    "PostgreSQL run of the suite covers this")
+    cids = [campus.file(who) for who in ("stu", "stu2", "stu", "stu2")]
+    tasks_ = [campus.task("disp", cid) for cid in cids]
+    barrier = threading.Barrier(len(cids), timeout=30)
+    original = complaint_rollup.apply
+
+    def apply_together(conn, delta):  # noqa: ANN001, ANN202
+        if any(k[0] == "d" and k[1] == 0 and v.get("counted") for k, v in delta.items()):
+            barrier.wait()  # every dispatch has computed its share and waits to write it
+        return original(conn, delta)
+
+    monkeypatch.setattr(complaint_rollup, "apply", apply_together)
+    statuses: list[int] = []
+
+    def dispatch(task_id: int) -> None:
+        client = app.test_client()
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=campus.h["disp"],
+                               json={"data": {"action": "assign", "department_id": campus.logistics_id}})
+        statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=dispatch, args=(t["id"],)) for t in tasks_]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert statuses == [200] * len(cids)
+    with app.app_context():
+        incremental = complaint_rollup.table(db.session.connection())
+        complaint_rollup.rebuild(db.session.connection())
+        assert complaint_rollup.table(db.session.connection()) == incremental
+        db.session.rollback()
+        m = complaint_metrics.compute(university_id=campus.world.uni.id)
+        assert (m["total"], m["dispatched"]) == (4, 4)

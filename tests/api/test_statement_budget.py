@@ -1,0 +1,78 @@
+"""How many SQL statements one call of the complaint loop costs (issue #8). Each statement is a round
+trip and ~0.2 ms of Python: the budget keeps a change that adds a query per call, a reload after the
+commit or an N+1 over the instance's tasks and history from slipping in unnoticed. Counts, not times:
+the benchmark measures speed (`make bench`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db
+from app.services import complaint_steps
+from tests.api.complaint_helpers import DORM, Campus
+
+# Statements per call, before → after the issue #8 work: file 19 → 14, inbox 7 → 5, dispatch 35 → 26,
+# answer 39 → 29, rate 26 → 19 (of which 3 per step keep the complaint rollup). One of headroom.
+BUDGET = {"file": 15, "inbox": 6, "dispatch": 27, "answer": 30, "rate": 20}
+
+
+@pytest.fixture
+def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+    return Campus(app, client, world, monkeypatch)
+
+
+@contextmanager
+def counting(app, counts: Counter, kind: str) -> Iterator[None]:  # noqa: ANN001
+    with app.app_context():
+        engine = db.engine
+
+    def count(*_args: object) -> None:
+        counts[kind] += 1
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _ready(instance: dict) -> int:
+    return next(t["id"] for t in instance["tasks"] if t["status"] == "ready")
+
+
+def test_each_call_of_the_complaint_loop_stays_within_its_statement_budget(campus, monkeypatch) -> None:
+    # no 回访 sample (by a hash of the ticket id): every rating closes its ticket, the same steps each round
+    settings = complaint_steps.settings
+    monkeypatch.setattr(complaint_steps, "settings", lambda: {**settings(), "follow_up_rate": 0})
+    client, h = campus.client, campus.h
+    counts: Counter = Counter()
+    for round_ in range(3):  # the first round warms the caches (process specs, calendar); the last counts
+        counts.clear()
+        with counting(campus.app, counts, "file"):
+            filed = client.post("/api/v1/complaints", json=DORM, headers=h["stu"])
+        assert filed.status_code == 201, filed.get_json()
+        with counting(campus.app, counts, "inbox"):
+            inbox = client.get(f"/api/v1/tasks?scope=group&instance={filed.get_json()['instance_id']}",
+                               headers=h["disp"])
+        with counting(campus.app, counts, "dispatch"):
+            dispatched = client.post(f"/api/v1/tasks/{inbox.get_json()['items'][0]['id']}/complete",
+                                     json={"data": {"action": "assign", "department_id": campus.logistics_id}},
+                                     headers=h["disp"])
+        assert dispatched.status_code == 200, dispatched.get_json()
+        with counting(campus.app, counts, "answer"):
+            answered = client.post(f"/api/v1/tasks/{_ready(dispatched.get_json())}/complete",
+                                   json={"data": {"action": "answer", "reply": "已安排维修。"}}, headers=h["logi"])
+        assert answered.status_code == 200, answered.get_json()
+        with counting(campus.app, counts, "rate"):
+            rated = client.post(f"/api/v1/tasks/{_ready(answered.get_json())}/complete",
+                                json={"data": {"satisfaction": "satisfied"}}, headers=h["stu"])
+        assert rated.status_code == 200 and rated.get_json()["status"] == "completed", round_
+        # the answer is built from the step just taken, not from a stale or half-read instance
+        assert [t["status"] for t in rated.get_json()["tasks"]] == ["completed"] * 3
+    over = {kind: (counts[kind], limit) for kind, limit in BUDGET.items() if counts[kind] > limit}
+    assert not over, f"statements per call over budget (counted, budget): {over}"
