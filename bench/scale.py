@@ -153,7 +153,7 @@ class Loader:
                               uni, student, created, closed_at, json.dumps({"complaint_id": cid}), ARCHIVED_STATE,
                               1, 1))
             if dispatched:
-                assignments.append((ids["complaint_assignment"], cid, department, dispatcher,
+                assignments.append((ids["complaint_assignment"], cid, department, uni, channel, dispatcher,
                                     created + timedelta(minutes=30), due, 0, answered_at,
                                     "answered" if answered_at else None))
                 ids["complaint_assignment"] += 1
@@ -200,8 +200,9 @@ class Loader:
                                  "anonymous", "attachments", "status", "department_id", "answer_due", "reopen_count",
                                  "satisfaction", "resolution", "instance_id", "created_at", "answered_at", "closed_at"),
                    complaints)
-        self._copy("complaint_assignment", ("id", "complaint_id", "department_id", "assigned_by", "assigned_at",
-                                            "due_at", "extensions", "answered_at", "outcome"), assignments)
+        self._copy("complaint_assignment", ("id", "complaint_id", "department_id", "university_id", "channel",
+                                            "assigned_by", "assigned_at", "due_at", "extensions", "answered_at",
+                                            "outcome"), assignments)
         self._copy("human_task", ("id", "instance_id", "engine_task_id", "bpmn_id", "name", "title", "process_key",
                                   "role", "org_id", "form_key", "assignee_id", "status", "due_at", "created_at",
                                   "completed_at", "completed_by", "result"), tasks)

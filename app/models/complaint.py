@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.models._base import Model
 from app.models._time import TZDateTime, utcnow
 
 CHANNELS = ("principal_mailbox", "psych_hotline", "logistics_hotline", "general")
@@ -21,7 +21,7 @@ RESOLUTIONS = ("resolved", "unresolved", "unrated", "out_of_scope", "merged")
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     __tablename__ = "complaint"
     __table_args__ = (
         Index("ix_complaint_university_status", "university_id", "status"),
@@ -59,7 +59,7 @@ class Complaint(db.Model):
         return self.channel == "psych_hotline"
 
 
-class ComplaintAssignment(db.Model):
+class ComplaintAssignment(Model):
     """One dispatch of a complaint to a department: the unit the 响应率 is measured on."""
 
     __tablename__ = "complaint_assignment"
@@ -68,6 +68,10 @@ class ComplaintAssignment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    # The complaint's, which never change: copied here so that the live part of the figures (open
+    # dispatches past their deadline, complaint_metrics) reads one index and no complaint row (issue #8).
+    university_id: Mapped[int] = mapped_column(ForeignKey("org.id"))
+    channel: Mapped[str] = mapped_column(String(30))
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     assigned_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     due_at: Mapped[datetime] = mapped_column(TZDateTime)
@@ -78,7 +82,7 @@ class ComplaintAssignment(db.Model):
     escalated_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
 
-class ComplaintReply(db.Model):
+class ComplaintReply(Model):
     __tablename__ = "complaint_reply"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -90,7 +94,7 @@ class ComplaintReply(db.Model):
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
 
 
-class ComplaintFollowUp(db.Model):
+class ComplaintFollowUp(Model):
     """回访: a dispatcher's call-back on a sample of closed complaints."""
 
     __tablename__ = "complaint_follow_up"

@@ -69,6 +69,7 @@ def assign(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> di
     if previous is not None and previous.outcome == "sent_back" and previous.department_id != department_id:
         previous.outcome = "sent_back_upheld"  # it really was misrouted: not the department's failure
     db.session.add(ComplaintAssignment(complaint_id=complaint.id, department_id=department_id,
+                                       university_id=complaint.university_id, channel=complaint.channel,
                                        assigned_by=ctx.actor_id, assigned_at=_now(ctx), due_at=due))
     complaint.status, complaint.department_id, complaint.answer_due = "assigned", department_id, due
     _event("complaint.assigned", complaint, ctx, department_id=department_id, deadline_days=days)

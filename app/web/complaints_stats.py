@@ -1,7 +1,8 @@
-"""接诉即办 figures (SPEC §5): the 三率, handling time and overdue count as cards, the department ranking
-(CSV/XLSX), the channels, charts, the written definitions, and hot topics. Who reads which scope is
-`complaint_access.metrics_scope`: a department its own, a university's dispatchers and leadership their
-university (and its departments), national roles the nation or any university."""
+"""接诉即办 figures (SPEC §5): the 三率, handling time and overdue count as cards, the ranking of the
+departments (of the nation: of the universities; CSV/XLSX), the channels, charts, the written
+definitions, and hot topics. Who reads which scope is `complaint_access.metrics_scope`: a department
+its own, a university's dispatchers and leadership their university (and its departments), national
+roles the nation or any university."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from app.web.complaints_common import user
 
 bp = Blueprint("complaints_stats", __name__)
 MAX_WEEKS = 26
-DEPARTMENT_COLUMNS = [("department", "部门"), ("dispatched", "交办件数"), ("response_rate", "响应率"),
+RANKING_COLUMNS = [("dispatched", "交办件数"), ("response_rate", "响应率"),
                       ("resolution_rate", "解决率"), ("satisfaction_rate", "满意率"),
                       ("avg_handling_hours", "平均办理时长（小时）"), ("overdue", "逾期数")]
 CARDS = (("response_rate", "响应率", "rate"), ("resolution_rate", "解决率", "rate"),
@@ -97,6 +98,18 @@ def _args(q: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {k: v for k, v in args.items() if v not in (None, "")}
 
 
+PAGE_RANKING = 100  # rows of the ranking a page lists (a nation has ~3,000 universities; the export has all)
+CHART_RANKING = 30
+
+
+def _ranking(q: dict[str, Any], result: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+    """What the page ranks: a university's departments, or for the nation its universities; each row with
+    its `name` and `id`."""
+    if q["scope"]["university_id"] is None and q["scope"]["department_id"] is None:
+        return "高校", [{**r, "name": r["university"], "id": r["university_id"]} for r in result["by_university"]]
+    return "部门", [{**r, "name": r["department"], "id": r["department_id"]} for r in result["by_department"]]
+
+
 def _weeks(q: dict[str, Any]) -> int:
     if q["start"] and q["end"]:
         return max(1, min(MAX_WEEKS, (q["end"] - q["start"]).days // 7 + 1))
@@ -113,13 +126,16 @@ def metrics() -> ResponseReturnValue:
     labels = complaints.settings()["channels"]
     channels = [{"label": labels.get(code, {}).get("label", code), **row}
                 for code, row in result["by_channel"].items()]
-    chart = {"departments": [r["department"] for r in result["by_department"]],
+    ranked, ranking = _ranking(q, result)
+    charted = ranking[:CHART_RANKING]
+    chart = {"departments": [r["name"] for r in charted],
              "response_rates": [None if r["response_rate"] is None else round(r["response_rate"] * 100, 1)
-                                for r in result["by_department"]],
+                                for r in charted],
              "weeks": [w["week"].strftime("%m-%d") for w in weekly], "counts": [w["count"] for w in weekly]}
     selector_label, selector = _org_choices(q["viewer"])
     return render_template(
         "complaints/metrics.html", m=result, cards=CARDS, channels=channels, chart=_json(chart),
+        ranked=ranked, ranking=ranking[:PAGE_RANKING], ranking_total=len(ranking), charted=len(charted),
         definitions=complaint_metrics.DEFINITIONS, scope_name=_scope_name(scope), q=q,
         selector_label=selector_label, selector=selector, percent=percent, hours=hours,
         exports={fmt: url_for(".export", fmt=fmt, **_args(q)) for fmt in ("csv", "xlsx")},
@@ -129,15 +145,17 @@ def metrics() -> ResponseReturnValue:
 @bp.route("/complaints/metrics.<any(csv, xlsx):fmt>")
 @login_required
 def export(fmt: str) -> ResponseReturnValue:
-    """The department ranking of the page, as on the page (rates in per cent)."""
+    """The page's ranking (departments, or for the nation universities), whole, rates in per cent."""
     q = _query()
     result = complaint_metrics.compute(**q["scope"], start=q["start"], end=q["end"])
+    ranked, ranking = _ranking(q, result)
     rows = [{**r, **{k: (None if r[k] is None else round(r[k] * 100, 1))
                      for k in ("response_rate", "resolution_rate", "satisfaction_rate")}}
-            for r in result["by_department"]]
-    columns = [(k, f"{label}（%）" if k.endswith("_rate") else label) for k, label in DEPARTMENT_COLUMNS]
-    content, mimetype = exports.render(fmt, columns, rows, sheet="部门接诉即办统计")
-    filename = f"接诉即办部门统计-{clock.now().astimezone(clock.SHANGHAI).date().isoformat()}.{fmt}"
+            for r in ranking]
+    columns = [("name", ranked), *((k, f"{label}（%）" if k.endswith("_rate") else label)
+                                   for k, label in RANKING_COLUMNS)]
+    content, mimetype = exports.render(fmt, columns, rows, sheet=f"{ranked}接诉即办统计")
+    filename = f"接诉即办{ranked}统计-{clock.now().astimezone(clock.SHANGHAI).date().isoformat()}.{fmt}"
     return Response(content, mimetype=mimetype,
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
 

@@ -28,6 +28,7 @@ def _assign(complaint: Complaint, dept: int, *, answered_after_hours: float | No
             outcome: str | None = None) -> None:
     db.session.add(ComplaintAssignment(
         complaint_id=complaint.id, department_id=dept, assigned_at=complaint.created_at,
+        university_id=complaint.university_id, channel=complaint.channel,
         due_at=complaint.created_at + timedelta(hours=due_hours),
         answered_at=complaint.created_at + timedelta(hours=answered_after_hours) if answered_after_hours else None,
         outcome=outcome or ("answered" if answered_after_hours else None)))

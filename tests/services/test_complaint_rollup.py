@@ -247,6 +247,7 @@ def test_deleting_rows_through_the_orm_takes_their_share_out(app, world) -> None
         db.session.add(c)
         db.session.flush()
         a = ComplaintAssignment(complaint_id=c.id, department_id=world.logistics.id, assigned_at=t,
+                                university_id=c.university_id, channel=c.channel,
                                 due_at=t + timedelta(days=3), answered_at=t + timedelta(hours=1), outcome="answered")
         db.session.add(a)
         db.session.commit()

@@ -204,6 +204,7 @@ def test_complaint_rates_by_department_university_and_channel_and_the_spike_warn
             db.session.add(c)
             db.session.flush()
             db.session.add(ComplaintAssignment(complaint_id=c.id, department_id=env.logistics.id, assigned_at=created,
+                                               university_id=c.university_id, channel=c.channel,
                                                due_at=created + timedelta(hours=72), outcome="answered",
                                                answered_at=created + timedelta(hours=answered_after)))
 

@@ -292,6 +292,19 @@ def test_department_table_exports_as_csv_and_xlsx(app, world, web, monkeypatch) 
     assert [c.value for c in sheet[2]] == ["后勤保障处", 5, 75.0, 66.7, 66.7, 85.0, 1]
 
 
+def test_the_national_page_and_export_rank_universities(app, world, web, monkeypatch) -> None:  # noqa: ANN001
+    _figures(app, world)
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 22, 9, 0, tzinfo=BJ))
+    world.user("moe1", "moe_reviewer")
+    html = _get(web("moe1"), "/complaints/metrics")
+    table = html.split('data-testid="department-table"')[1].split("</table>")[0]
+    assert "<th>高校</th>" in table and f'data-university="{world.uni.id}"' in table
+    assert re.search(r"北京航空航天大学</td><td[^>]*>5</td>\s*<td[^>]*>75.0%</td>", table)
+    assert "后勤保障处" not in table  # no department of any university in the nation's ranking
+    rows = list(csv.reader(io.StringIO(web("moe1").get("/complaints/metrics.csv").data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["高校", "交办件数", "响应率（%）"] and rows[1][:3] == ["北京航空航天大学", "5", "75.0"]
+
+
 def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monkeypatch) -> None:  # noqa: ANN001
     from tests.services.test_complaint_metrics import _complaint
 
