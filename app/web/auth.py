@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.errors import TooManyAttempts, Unauthenticated
 from app.services import auth
+from app.web.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)
 # Pages an account that must change its one-time password may still open.
 PASSWORD_CHANGE_ALLOWED = {"pages.account", "pages.change_password", "auth.logout", "auth.login", "static"}
 MUST_CHANGE = "您正在使用初始密码。为保障账号安全，请先设置新密码后再继续使用平台。"
-
-
-def _safe_next(target: str | None) -> str:
-    """Only same-site relative paths, so a crafted ?next= cannot send users elsewhere."""
-    if not target:
-        return url_for("pages.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("pages.home")
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -44,7 +33,7 @@ def login() -> ResponseReturnValue:
             error, status = exc.message, 429
         else:
             # A fresh session at login: nothing from before (e.g. a planted session) carries over.
-            next_url = _safe_next(request.args.get("next"))
+            next_url = same_site_path(request.args.get("next"), url_for("pages.home"))
             session.clear()
             login_user(user)
             flash(f"欢迎，{user.display_name}", "success")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app import create_app
 from tests.conftest import PASSWORD, csrf_from, login
 
@@ -58,13 +60,25 @@ def test_form_without_csrf_token_is_refused(client, world) -> None:
     assert client.get("/account").status_code == 302  # not logged in
 
 
-def test_login_redirect_stays_on_this_site(client, world) -> None:
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x", "/\\evil.example/x",
+                                    "/\\/evil.example", "evil.example"])
+def test_login_redirect_stays_on_this_site(app, world, target) -> None:  # noqa: ANN001
+    """A browser reads `/\\host` (like `//host`) as another host: the login must not send anyone there."""
     world.user("stu", "student")
+    client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
-    response = client.post("/login?next=https://evil.example/x",
+    response = client.post("/login", query_string={"next": target},
                            data={"username": "stu", "password": PASSWORD, "csrf_token": csrf_from(page)})
     assert response.headers["Location"] == "/"
     assert client.get("/account").status_code == 200
+
+
+def test_login_redirect_goes_back_to_the_page_asked_for(client, world) -> None:
+    world.user("stu", "student")
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", query_string={"next": "/tasks?scope=group"},
+                           data={"username": "stu", "password": PASSWORD, "csrf_token": csrf_from(page)})
+    assert response.headers["Location"] == "/tasks?scope=group"
 
 
 def test_logout_invalidates_a_copied_session_cookie(app, world) -> None:
