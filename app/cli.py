@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import cast
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
+from werkzeug.local import LocalProxy
 
 from app.errors import ValidationFailed
 from app.models import ROLES
@@ -166,7 +168,8 @@ def scheduler_command() -> None:
     """Run the background jobs (timers, reminders, e-mail) in this process until stopped."""
     from app.jobs import run_blocking
 
-    run_blocking(current_app._get_current_object())
+    # current_app is typed as the Flask app it stands for; it is a LocalProxy of it.
+    run_blocking(cast("LocalProxy[Flask]", current_app)._get_current_object())
 
 
 @click.command("backup")

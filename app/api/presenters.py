@@ -51,7 +51,7 @@ def _actor_name(actor_id: int | None, people: dict[int, str | None]) -> str | No
 def instance_view(viewer: User, instance: ProcessInstance) -> dict[str, Any]:
     events = instances.history(instance)
     task_rows = instances.all_tasks(instance)
-    actor_ids = {e.actor_id for e in events if e.actor_id}
+    actor_ids: set[int | None] = {e.actor_id for e in events if e.actor_id}
     # One read of the people named in the history and the tasks, however many there are.
     people = _visible_people(viewer, actor_ids | {t.assignee_id for t in task_rows})
     history = [{"at": e.at, "action": e.action,

@@ -3,6 +3,8 @@ dispatchers and leadership their university and its departments; a department it
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from app.errors import Forbidden, NotVisible
 from app.extensions import db
 from app.models import Org, User
@@ -11,12 +13,19 @@ NATIONAL = ("moe_reviewer", "operator", "process_admin")
 UNIVERSITY_WIDE = ("dispatcher", "university_admin")
 
 
+class MetricsScope(TypedDict):
+    """Whose figures: the keyword arguments of complaint_metrics.compute (`compute(**scope)`)."""
+
+    university_id: int | None
+    department_id: int | None
+
+
 def university_of(org_id: int) -> int | None:
     org = db.session.get(Org, org_id)
     return org.university_id() if org else None
 
 
-def metrics_scope(user: User, org_id: int | None) -> dict[str, int | None]:
+def metrics_scope(user: User, org_id: int | None) -> MetricsScope:
     """{"university_id", "department_id"} the user asked for and may read; None/None is national."""
     if org_id is None:
         if user.has_role(*NATIONAL):
@@ -29,7 +38,8 @@ def metrics_scope(user: User, org_id: int | None) -> dict[str, int | None]:
     org = db.session.get(Org, org_id)
     if org is None or org.kind not in ("university", "department"):
         raise NotVisible("单位不存在")
-    scope = {"university_id": org.university_id(), "department_id": org.id if org.kind == "department" else None}
+    scope: MetricsScope = {"university_id": org.university_id(),
+                           "department_id": org.id if org.kind == "department" else None}
     if user.has_role(*NATIONAL):
         return scope
     if user.has_role(*UNIVERSITY_WIDE) and user.org.university_id() == org.university_id():

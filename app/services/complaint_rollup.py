@@ -13,14 +13,16 @@ has none; a bulk writer (bench/scale.py) calls `rebuild` afterwards."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import BigInteger, and_, case, cast, event, extract, func, inspect, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, RowMapping
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.schema import Table
 
 from app.models.complaint import Complaint, ComplaintAssignment
 from app.models.complaint_rollup import COUNTERS, ComplaintRollup
@@ -28,6 +30,8 @@ from app.services import clock
 
 Key = tuple[str, int, int, date, str]  # grain, university_id, department_id, day, channel
 Counts = dict[str, int]
+# A row's columns by name: a dict, or a result row's RowMapping (whose keys may also be column objects).
+Columns = Mapping[str, Any] | RowMapping
 COMPLAINT_FIELDS = ("university_id", "channel", "created_at", "closed_at", "resolution", "satisfaction")
 ASSIGNMENT_FIELDS = ("complaint_id", "department_id", "assigned_at", "due_at", "answered_at", "outcome")
 JUDGED = ("resolved", "unresolved")
@@ -36,9 +40,10 @@ HANDLED = ("resolved", "unresolved", "unrated")  # closed after being handled (n
 UPHELD = "sent_back_upheld"  # a misrouted dispatch: not counted against the department
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-COMPLAINT = Complaint.__table__
-ASSIGNMENT = ComplaintAssignment.__table__
-ROLLUP = ComplaintRollup.__table__
+# Declarative classes mapped to tables: their __table__ is a Table (typed as the FromClause it may be).
+COMPLAINT = typing.cast(Table, Complaint.__table__)
+ASSIGNMENT = typing.cast(Table, ComplaintAssignment.__table__)
+ROLLUP = typing.cast(Table, ComplaintRollup.__table__)
 
 
 def beijing_day(moment: datetime) -> date:
@@ -53,7 +58,7 @@ def counted(outcome: str | None) -> bool:
     return outcome != UPHELD
 
 
-def contribution(complaint: Mapping[str, Any], assignments: Iterable[Mapping[str, Any]]) -> dict[Key, Counts]:
+def contribution(complaint: Columns, assignments: Iterable[Columns]) -> dict[Key, Counts]:
     """What one complaint adds to the rollup, from its row and its dispatches (mappings of the columns in
     COMPLAINT_FIELDS / ASSIGNMENT_FIELDS). The definitions are complaint_metrics' (DEFINITIONS)."""
     out: dict[Key, Counts] = {}
@@ -118,7 +123,7 @@ def _touched(session: Session) -> tuple[set[int], list[Any]]:
             ids.add(obj.id)
         elif isinstance(obj, ComplaintAssignment):
             ids.add(obj.complaint_id)
-    ids.discard(None)  # type: ignore[arg-type]
+    ids.discard(None)
     return ids, pending
 
 
@@ -135,8 +140,8 @@ def _contributions(conn: Connection, ids: Iterable[int], *, lock: bool = False) 
              .where(COMPLAINT.c.id.in_(ids)).order_by(COMPLAINT.c.id, ASSIGNMENT.c.id))
     if lock:
         query = query.with_for_update(of=COMPLAINT)  # PostgreSQL; SQLite has one writer anyway
-    complaints: dict[int, Mapping[str, Any]] = {}
-    dispatches: dict[int, list[Mapping[str, Any]]] = {}
+    complaints: dict[int, RowMapping] = {}
+    dispatches: dict[int, list[Columns]] = {}
     for row in conn.execute(query).mappings():
         complaints.setdefault(row["id"], row)
         if row["a_complaint_id"] is not None:
@@ -202,17 +207,24 @@ def _end(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_NEW, None)
 
 
+def _upsert(dialect: Any) -> Any:
+    insert = dialect.insert(ROLLUP)
+    return insert.on_conflict_do_update(index_elements=[c.name for c in ROLLUP.primary_key.columns],
+                                        set_={c: ROLLUP.c[c] + insert.excluded[c] for c in COUNTERS})
+
+
+# Built once: a statement made anew for each call (or with its rows inlined) is compiled anew each time,
+# which cost more than the rest of the rollup's upkeep together (issue #8).
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+
+
 def apply(conn: Connection, delta: Mapping[Key, Counts]) -> None:
     """Add the counts to their rows (created at zero), in key order."""
     if not delta:
         return
     rows = [{"grain": k[0], "university_id": k[1], "department_id": k[2], "day": k[3], "channel": k[4],
              **{c: delta[k].get(c, 0) for c in COUNTERS}} for k in sorted(delta)]
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(ROLLUP).values(rows)
-    conn.execute(insert.on_conflict_do_update(
-        index_elements=[c.name for c in ROLLUP.primary_key.columns],
-        set_={c: ROLLUP.c[c] + insert.excluded[c] for c in COUNTERS}))
+    conn.execute(_UPSERT[conn.dialect.name], rows)
 
 
 def install(session_factory: Any) -> None:

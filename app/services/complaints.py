@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import exists, false, or_, select
 
 from app.config import ROOT
 from app.errors import Forbidden, NotVisible, ValidationFailed
@@ -163,7 +163,7 @@ def visible_query(user: User) -> Any:
         clauses.append(clause)
     if user.has_role("university_admin") and university_id is not None:
         clauses.append((Complaint.university_id == university_id) & (Complaint.channel != "psych_hotline"))
-    return query.where(or_(*clauses)) if clauses else query.where(False)
+    return query.where(or_(*clauses)) if clauses else query.where(false())
 
 
 def search(user: User, *, status: str | None = None, channel: str | None = None, limit: int = 50,
@@ -184,6 +184,12 @@ TIMELINE = {
     "complaint.sent_back": "部门退回转办", "complaint.overdue": "逾期督办", "complaint.rated": "学生已评价",
     "complaint.reopened": "重办", "complaint.closed": "已办结",
 }
+
+
+def _org_name(org_id: int) -> str:
+    org = db.session.get(Org, org_id)
+    assert org is not None  # a foreign key
+    return org.name
 
 
 def view(user: User, complaint: Complaint) -> dict[str, Any]:
@@ -209,7 +215,7 @@ def view(user: User, complaint: Complaint) -> dict[str, Any]:
         "resolution": complaint.resolution, "close_reason": complaint.close_reason,
         "created_at": complaint.created_at, "answered_at": complaint.answered_at, "closed_at": complaint.closed_at,
         "instance_id": complaint.instance_id, "attachments": list(complaint.attachments or []),
-        "replies": [{"body": r.body, "department": db.session.get(Org, r.department_id).name,
+        "replies": [{"body": r.body, "department": _org_name(r.department_id),
                      "created_at": r.created_at} for r in replies],
         "timeline": [{"at": e.at, "action": e.action, "label": TIMELINE[e.action]} for e in events
                      if e.action in TIMELINE],

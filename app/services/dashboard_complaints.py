@@ -5,13 +5,14 @@ metrics page shows the same numbers); who may read them is `complaint_access`'."
 from __future__ import annotations
 
 from app.services import complaint_access, complaint_metrics, complaints
+from app.services.complaint_access import MetricsScope
 from app.services.dashboard import Dataset, Scope, rate
 
 RATE_COLUMNS = [("response_rate", "响应率（%）"), ("resolution_rate", "解决率（%）"),
                 ("satisfaction_rate", "满意率（%）")]
 
 
-def _scope_args(scope: Scope) -> dict[str, int | None]:
+def _scope_args(scope: Scope) -> MetricsScope:
     return complaint_access.metrics_scope(scope.viewer, scope.university.id if scope.university else None)
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, and_, func, or_, select, union_all, update
+from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, and_, func, or_, select, union_all, update
 from sqlalchemy.orm import selectinload
 
 from app.engine.specs import ORG_SCOPED_ROLES
@@ -124,6 +124,7 @@ def inbox(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
         return _all_visible(user, q)
     query = _inbox_select(user, q)
     total = paging.count(query)
+    order: list[ColumnExpressionArgument[Any]]
     if q.scope == "completed":
         order = [HumanTask.completed_at.desc(), HumanTask.id.desc()]
     else:  # soonest deadline first; tasks without a deadline after those with one
@@ -164,10 +165,10 @@ def claim(user: User, task_id: int) -> HumanTask:
     if not may_act(user, task):
         raise Forbidden("您不能办理该任务")
     # Conditional update: of two people claiming at once, exactly one gets the task.
-    won = db.session.execute(
+    won = cast(CursorResult[Any], db.session.execute(  # an UPDATE's result is a CursorResult
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ready",
                                 HumanTask.assignee_id.is_(None))
-        .values(assignee_id=user.id).execution_options(synchronize_session=False)).rowcount
+        .values(assignee_id=user.id).execution_options(synchronize_session=False))).rowcount
     if won != 1:
         db.session.rollback()
         raise Conflict("该任务已由他人认领")

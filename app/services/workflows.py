@@ -7,9 +7,9 @@ all committed together or not at all. A step computed from a stale load raises C
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -108,10 +108,10 @@ def _mark_completed(task: HumanTask, actor: User, now: datetime, data: dict[str,
     database*: the checks above read a possibly stale row, and a claim does not touch the instance's
     version, so without this a claim and a completion racing on one task both succeeded (issue #9)."""
     values = {"status": "completed", "completed_at": now, "completed_by": actor.id, "result": data}
-    won = db.session.execute(
+    won = cast(CursorResult[Any], db.session.execute(  # an UPDATE's result is a CursorResult
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.status == "ready",
                                 or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
-        .values(**values).execution_options(synchronize_session=False)).rowcount
+        .values(**values).execution_options(synchronize_session=False))).rowcount
     if won != 1:
         db.session.rollback()
         raise Conflict("该任务已办理、已取消或已由他人认领")
