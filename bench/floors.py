@@ -210,9 +210,10 @@ def _row_writers(conn: Any, ids: dict[str, Any], state: Any) -> dict[str, Any]:
 
     def complaint_assignment() -> None:
         ids["assignment"] = conn.execute(
-            "INSERT INTO complaint_assignment (complaint_id, department_id, assigned_by, assigned_at, due_at, "
-            "extensions) VALUES (%s, %s, %s, %s, %s, 0) RETURNING id",
-            (ids["complaint"], ids["department"], ids["student"], now, now + timedelta(days=3))).fetchone()[0]
+            "INSERT INTO complaint_assignment (complaint_id, department_id, university_id, channel, assigned_by, "
+            "assigned_at, due_at, extensions) VALUES (%s, %s, %s, 'logistics_hotline', %s, %s, %s, 0) RETURNING id",
+            (ids["complaint"], ids["department"], ids["university"], ids["student"], now,
+             now + timedelta(days=3))).fetchone()[0]
 
     def complaint_reply() -> None:
         conn.execute("INSERT INTO complaint_reply (complaint_id, assignment_id, department_id, author_id, body, "
@@ -278,6 +279,17 @@ def database_floor(url: str, captured: dict[str, Any], ids: dict[str, Any], seco
                     if table == "process_instance" and name == "file":
                         conn.execute("UPDATE complaint SET instance_id = %s WHERE id = %s",
                                      (ids["instance"], ids["complaint"]))
+                rollup_rows = spec["inserts"].get("complaint_rollup", 0)
+                if rollup_rows:  # the figures' rollup: one multi-row upsert, as the app writes it
+                    values = ", ".join(["('d', %s, %s, %s, 'logistics_hotline', 1, 0, 0, 0, 0, 0, 0, 1, 0, 0)"]
+                                       * rollup_rows)
+                    conn.execute(
+                        f"INSERT INTO complaint_rollup (grain, university_id, department_id, day, channel, total, "
+                        f"judged, resolved, rated, happy, handled, seconds, counted, answered, on_time) VALUES "
+                        f"{values} ON CONFLICT (grain, university_id, department_id, day, channel) DO UPDATE SET "
+                        f"total = complaint_rollup.total + excluded.total, "
+                        f"counted = complaint_rollup.counted + excluded.counted",
+                        [v for k in range(rollup_rows) for v in (ids["university"], k, now.date())])
 
         for spec in captured["steps"]:
             step(spec)  # warm
