@@ -58,7 +58,8 @@ def _complaint_figures(rows: list[Complaint]) -> dict[str, Any]:
     rated = [c for c in rows if c.satisfaction is not None]
     happy = [c for c in rated if c.satisfaction in ("satisfied", "basically_satisfied")]
     handled = [c for c in rows if c.closed_at is not None and c.resolution in ("resolved", "unresolved", "unrated")]
-    hours = [(clock.as_utc(c.closed_at) - clock.as_utc(c.created_at)).total_seconds() / 3600 for c in handled]
+    hours = [(clock.as_utc(c.closed_at) - clock.as_utc(c.created_at)).total_seconds() / 3600
+             for c in handled if c.closed_at is not None]
     return {"total": len(rows), "resolution_rate": _rate(len(resolved), len(judged)),
             "satisfaction_rate": _rate(len(happy), len(rated)),
             "avg_handling_hours": round(sum(hours) / len(hours), 1) if hours else None}
@@ -171,17 +172,17 @@ def compute(*, university_id: int | None = None, department_id: int | None = Non
     else:
         scope = [r.university_id == (university_id or 0), r.department_id == 0]
     channels: dict[str, dict[str, Any]] = {}
-    for row in db.session.execute(select(r.channel, *_sums()).where(r.grain == "d", *scope, *_days(first, last))
-                                  .group_by(r.channel)):
-        _add(channels, row.channel, row._mapping)
+    for rec in db.session.execute(select(r.channel, *_sums()).where(r.grain == "d", *scope, *_days(first, last))
+                                  .group_by(r.channel)).mappings():
+        _add(channels, rec["channel"], rec)
     # grouped in SQL as each part of the answer needs it (the nation's: 3,000 universities × 4 channels)
     live = _open_due(now, first, last, university_id=university_id, department_id=department_id,
                      by=("channel",) if national else ("channel", "department_id"))
-    for row in live:
-        _add(channels, row["channel"], row)
-    totals: dict[str, dict[str, Any]] = {}
-    for row in channels.values():
-        _add(totals, None, row)
+    for item in live:
+        _add(channels, item["channel"], item)
+    totals: dict[None, dict[str, Any]] = {}
+    for counts in channels.values():
+        _add(totals, None, counts)
     result = _figures(totals.get(None, {}))
     result["by_channel"] = {channel: _figures(row) for channel, row in sorted(channels.items()) if row["total"]}
     if national:
@@ -199,11 +200,11 @@ def _by_department(university_id: int | None, department_id: int | None, first: 
     scope = [r.grain == "d", r.department_id != 0, *([r.university_id == university_id] if university_id else []),
              *([r.department_id == department_id] if department_id else [])]
     rows: dict[int, dict[str, Any]] = {}
-    for row in db.session.execute(select(r.department_id, *_sums()).where(*scope, *_days(first, last))
-                                  .group_by(r.department_id)):
-        _add(rows, row.department_id, row._mapping)
-    for row in live:
-        _add(rows, row["department_id"], row)
+    for rec in db.session.execute(select(r.department_id, *_sums()).where(*scope, *_days(first, last))
+                                  .group_by(r.department_id)).mappings():
+        _add(rows, rec["department_id"], rec)
+    for item in live:
+        _add(rows, item["department_id"], item)
     measured = {dept: row for dept, row in rows.items() if row["counted"]}  # only upheld send-backs: not measured
     names = dict(db.session.execute(select(Org.id, Org.name).where(Org.id.in_(measured))).all()) if measured else {}
     ranking = [{"department_id": dept, "department": names.get(dept, ""), **_assignment_figures_from(row),
@@ -238,10 +239,10 @@ def _by_university(first: date | None, last: date | None, live: list[dict[str, A
             or_(*(and_(*_days(lo, hi)) for lo, hi in edges))).group_by(r.university_id))
     rows: dict[int, dict[str, Any]] = {}
     for query in queries:
-        for row in db.session.execute(query).mappings():
-            _add(rows, row["university_id"], row)
-    for row in live:
-        _add(rows, row["university_id"], row)
+        for rec in db.session.execute(query).mappings():
+            _add(rows, rec["university_id"], rec)
+    for item in live:
+        _add(rows, item["university_id"], item)
     rows = {u: row for u, row in rows.items() if row["total"] or row["counted"]}
     # every university's name (~3,000 rows) costs less than naming 3,000 ids in an IN list
     names = dict(db.session.execute(select(Org.id, Org.name).where(Org.kind == "university")).all())

@@ -71,7 +71,7 @@ def _scope_name(scope: dict[str, int | None]) -> str:
     org_id = scope["department_id"] or scope["university_id"]
     if org_id is None:
         return "全国"
-    names = []
+    names: list[str] = []
     org: Org | None = accounts.get_org_for(user(), org_id)
     while org is not None and org.kind in ("department", "university"):
         names.insert(0, org.name)
@@ -112,7 +112,7 @@ def _ranking(q: dict[str, Any], result: dict[str, Any]) -> tuple[str, list[dict[
 
 def _weeks(q: dict[str, Any]) -> int:
     if q["start"] and q["end"]:
-        return max(1, min(MAX_WEEKS, (q["end"] - q["start"]).days // 7 + 1))
+        return max(1, min(MAX_WEEKS, int((q["end"] - q["start"]).days) // 7 + 1))
     return 8
 
 
