@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from app.config import load_config, validate
@@ -20,6 +21,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     validate(app.config)
     assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False  # Chinese stays readable in JSON
+    if app.config["TRUSTED_PROXIES"] > 0:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from app import models  # noqa: F401  (registers the tables with the metadata)
 

@@ -77,6 +77,9 @@ def load_config(env: dict[str, str] | None = None) -> dict[str, Any]:
         # The public application form (no account): submissions per client address within the window.
         "APPLY_WINDOW_SECONDS": _int(env, "APPLY_WINDOW_SECONDS", 3600),
         "APPLY_MAX_PER_ADDRESS": _int(env, "APPLY_MAX_PER_ADDRESS", 5),
+        # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-For/-Proto are believed that
+        # many hops deep, so the throttles above count each client, not the proxy; 0 believes none.
+        "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0),
         "TIMEZONE": env.get("TIMEZONE", "Asia/Shanghai"),
         # The in-process scheduler runs only where asked (make run); production runs `flask scheduler`.
         "SCHEDULER_AUTOSTART": _bool(env.get("SCHEDULER_AUTOSTART"), False),

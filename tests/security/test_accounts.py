@@ -204,3 +204,23 @@ def test_the_refusal_log_never_breaks_the_answer(app, client, world, monkeypatch
 
     monkeypatch.setattr(audit, "record", broken)
     assert client.post("/api/v1/orgs", json={"name": "x", "kind": "ministry"}, headers=stu).status_code == 403
+
+
+@pytest.mark.parametrize(("trusted", "counted_as"), [(0, "10.0.0.1"), (1, "198.51.100.20")])
+def test_throttles_count_the_client_behind_a_trusted_proxy_and_ignore_forged_headers(
+        app, world, trusted, counted_as) -> None:  # noqa: ANN001
+    """Behind nginx (TRUSTED_PROXIES=1) every request comes from the proxy's address: without believing
+    its X-Forwarded-For, one client's failures would throttle the whole campus. Without a proxy the
+    header is anyone's to forge and is ignored."""
+    from app import create_app
+    from app.models import LoginFailure
+
+    world.user("alice", "student")
+    served = create_app({key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "TESTING", "UPLOAD_DIR",
+                                                          "MAIL_BACKEND")} | {"TRUSTED_PROXIES": trusted})
+    response = served.test_client().post(
+        "/api/v1/auth/token", json={"username": "alice", "password": "wrong-pass-1"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"}, headers={"X-Forwarded-For": "198.51.100.20"})
+    assert response.status_code == 401
+    with app.app_context():
+        assert [f.address for f in db.session.scalars(select(LoginFailure))] == [counted_as]
