@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 
 from app.extensions import db
 from app.models import Org
@@ -107,8 +107,8 @@ def _sums() -> list[Any]:
     return [func.coalesce(func.sum(getattr(ComplaintRollup, c)), 0).label(c) for c in COUNTERS]
 
 
-def _open_due(now: datetime, first: date | None, last: date | None, *, university_id: int | None,
-              department_id: int | None, by: tuple[str, ...]) -> list[dict[str, Any]]:
+def _open_due_query(now: datetime, first: date | None, last: date | None, *, university_id: int | None,
+                    department_id: int | None, by: tuple[str, ...]) -> Any:
     """The only part of the figures that moves with the clock, read live: counted dispatches still open
     past their deadline (due, unanswered: late), assigned in the period, grouped by `by`. Read from the
     partial index ix_complaint_assignment_open alone (unanswered dispatches, holding their complaint's
@@ -126,7 +126,13 @@ def _open_due(now: datetime, first: date | None, last: date | None, *, universit
         query = query.where(a.assigned_at >= _midnight(first))
     if last is not None:
         query = query.where(a.assigned_at < _midnight(last))
-    return [dict(row._mapping) for row in db.session.execute(query.group_by(*(columns[b] for b in by)))]
+    return query.group_by(*(columns[b] for b in by))
+
+
+def _open_due(now: datetime, first: date | None, last: date | None, *, university_id: int | None,
+              department_id: int | None, by: tuple[str, ...]) -> list[Any]:
+    return list(db.session.execute(_open_due_query(now, first, last, university_id=university_id,
+                                                   department_id=department_id, by=by)).mappings())
 
 
 def _figures(counts: dict[str, Any]) -> dict[str, Any]:
@@ -187,8 +193,7 @@ def compute(*, university_id: int | None = None, department_id: int | None = Non
     result["by_channel"] = {channel: _figures(row) for channel, row in sorted(channels.items()) if row["total"]}
     if national:
         result["by_department"] = []
-        result["by_university"] = _by_university(first, last, _open_due(
-            now, first, last, university_id=None, department_id=None, by=("university_id",)))
+        result["by_university"] = _by_university(first, last, now)
     else:
         result["by_department"] = _by_department(university_id, department_id, first, last, live)
     return result
@@ -225,29 +230,34 @@ def _month_split(first: date | None, last: date | None) -> tuple[tuple[date | No
     return (lo, hi), edges
 
 
-def _by_university(first: date | None, last: date | None, live: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every university's figures from its month rows (all channels), plus day rows for partial months."""
+def _by_university(first: date | None, last: date | None, now: datetime) -> list[dict[str, Any]]:
+    """Every university's figures: its month rows (all channels), day rows for partial months and its open
+    dispatches past their deadline, summed per university in one SQL statement (3,000 rows come back,
+    not three times as many to add up here)."""
     r = ComplaintRollup
     months, edges = _month_split(first, last)
-    queries = []
+    zero = literal(0)
+    parts = []
     if months is not None:
-        queries.append(select(r.university_id, *_sums()).where(r.grain == "m", r.university_id != 0,
-                                                               *_days(*months)).group_by(r.university_id))
+        parts.append(select(r.university_id, *_sums(), zero.label("open_due"))
+                     .where(r.grain == "m", r.university_id != 0, *_days(*months)).group_by(r.university_id))
     if edges:
-        queries.append(select(r.university_id, *_sums()).where(
+        parts.append(select(r.university_id, *_sums(), zero.label("open_due")).where(
             r.grain == "d", r.university_id != 0, r.department_id == 0,
             or_(*(and_(*_days(lo, hi)) for lo, hi in edges))).group_by(r.university_id))
-    rows: dict[int, dict[str, Any]] = {}
-    for query in queries:
-        for rec in db.session.execute(query).mappings():
-            _add(rows, rec["university_id"], rec)
-    for item in live:
-        _add(rows, item["university_id"], item)
-    rows = {u: row for u, row in rows.items() if row["total"] or row["counted"]}
-    # every university's name (~3,000 rows) costs less than naming 3,000 ids in an IN list
-    names = dict(db.session.execute(select(Org.id, Org.name).where(Org.kind == "university")).all())
-    ranking = [{"university_id": u, "university": names.get(u, ""), **_figures(row)} for u, row in sorted(rows.items())]
+    live = _open_due_query(now, first, last, university_id=None, department_id=None,
+                           by=("university_id",)).subquery()
+    parts.append(select(live.c.university_id, *(zero.label(c) for c in COUNTERS), live.c.open_due))
+    every = union_all(*parts).subquery()
+    fields = (*COUNTERS, "open_due")
+    query = (select(every.c.university_id, Org.name, *(func.sum(every.c[f]).label(f) for f in fields))
+             .join(Org, Org.id == every.c.university_id).group_by(every.c.university_id, Org.name)
+             .having(or_(func.sum(every.c.total) > 0, func.sum(every.c.counted) > 0)))
+    ranking = [{"university_id": row["university_id"], "university": row["name"],
+                **_figures({f: int(row[f] or 0) for f in fields})}
+               for row in db.session.execute(query).mappings()]
     return sorted(ranking, key=_ranking_order("university"))
+
 
 def weekly_counts(*, university_id: int | None = None, department_id: int | None = None,
                   end: datetime | None = None, weeks: int = 8) -> list[dict[str, Any]]:
