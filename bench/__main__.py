@@ -51,6 +51,7 @@ def main() -> None:
     args = _args()
     url = env.database_url(args.database_url)
     env.check_safe(url, args.allow_any_db)
+    env.ensure_database(url)  # before the machine description, which asks the server its version
     pg = env.is_postgres(url)
     clients = args.clients or 2 * args.workers
     factor = args.scale_factor if args.scale_factor is not None else (1.0 if args.full else 0.01)

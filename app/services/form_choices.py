@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from app.extensions import db
 from app.models import Org
@@ -46,18 +47,32 @@ def resolve(name: str, context: dict[str, Any] | None) -> list[Choice]:
     return [(value, str(label)) for value, label in resolver(dict(context or {}))]
 
 
+# A page of a dispatcher's inbox holds 50 dispatch forms of one university: its departments are read once
+# per transaction (issue #8: it was one query per task), and again in the next one.
+_DEPARTMENTS = "form_choices.departments"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_DEPARTMENTS, None)
+
+
 @register("departments")
 def departments(context: dict[str, Any]) -> list[Choice]:
     """The departments of the context's university; none without one (nothing to pick, nothing valid)."""
     university_id = context.get("university_id")
     if not isinstance(university_id, int) or isinstance(university_id, bool):
         return []
-    rows = db.session.execute(
-        select(Org.id, Org.name)
-        .where(Org.kind == "department", Org.parent_id == university_id)
-        .order_by(Org.name, Org.id)
-    )
-    return [(row.id, row.name) for row in rows]
+    known_: dict[int, list[Choice]] = db.session.info.setdefault(_DEPARTMENTS, {})
+    if university_id not in known_:
+        rows = db.session.execute(
+            select(Org.id, Org.name)
+            .where(Org.kind == "department", Org.parent_id == university_id)
+            .order_by(Org.name, Org.id)
+        )
+        known_[university_id] = [(row.id, row.name) for row in rows]
+    return list(known_[university_id])
 
 
 @register("complaint_departments")

@@ -76,3 +76,22 @@ def test_each_call_of_the_complaint_loop_stays_within_its_statement_budget(campu
         assert [t["status"] for t in rated.get_json()["tasks"]] == ["completed"] * 3
     over = {kind: (counts[kind], limit) for kind, limit in BUDGET.items() if counts[kind] > limit}
     assert not over, f"statements per call over budget (counted, budget): {over}"
+
+
+def test_an_inbox_page_costs_the_same_statements_for_one_task_or_many(campus) -> None:
+    """Each ready task carries its form; a dispatch form lists the university's departments. Read once per
+    page, not once per task (an N+1 made a dispatcher's 50-task page 50 queries longer)."""
+    counts: Counter = Counter()
+
+    def inbox_statements() -> int:
+        counts.clear()
+        with counting(campus.app, counts, "inbox"):
+            response = campus.client.get("/api/v1/tasks?scope=group", headers=campus.h["disp"])
+        assert all(item["form"] for item in response.get_json()["items"])
+        return counts["inbox"]
+
+    campus.file()
+    one = inbox_statements()
+    for _ in range(4):
+        campus.file("stu2")
+    assert inbox_statements() == one
