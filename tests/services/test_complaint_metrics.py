@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from app.extensions import db
-from app.models import Complaint, ComplaintAssignment
+from app.models import Complaint, ComplaintAssignment, Notification, User
 from app.services import clock, complaint_metrics, hot_topics
 
 BJ = clock.SHANGHAI
@@ -88,5 +90,19 @@ def test_keywords_and_a_weekly_spike_warn_the_dispatchers(app, world) -> None:
         topics = {t["word"]: t for t in hot_topics.top(world.uni.id, now)}
         assert topics["热水器"]["weekly"][-1] == 4 and topics["热水器"]["spike"] is True
         assert topics["食堂"]["spike"] is False
+        disp = db.session.scalar(select(User).where(User.username == "disp"))
+
+        def warned_words() -> list[str]:
+            titles = db.session.scalars(select(Notification.title).where(Notification.user_id == disp.id))
+            return sorted(t.split("“")[1].split("”")[0] for t in titles)
+
         assert hot_topics.scan_spikes(now) >= 1
-        assert hot_topics.scan_spikes(now) == 0  # once per topic and week
+        first = warned_words()
+        assert "热水器" in first and "食堂" not in first
+        for _ in range(4):
+            _complaint(world.uni.id, title="空调漏水", created=now + timedelta(minutes=10))
+        db.session.commit()
+        assert hot_topics.scan_spikes(now + timedelta(minutes=20)) == 0  # the hour's scan is done
+        # the next hour's scan warns of the new topic only: each topic once a week
+        assert hot_topics.scan_spikes(now + timedelta(hours=1)) >= 1
+        assert sorted(set(warned_words()) - set(first)) == ["漏水", "空调"] and warned_words().count("热水器") == 1
