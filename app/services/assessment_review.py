@@ -9,7 +9,7 @@ from app.errors import Conflict, Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import Assessment, AssessmentItem, User
 from app.services import assessments, tasks
-from app.services.assessments import MAX_COMMENT, assessment_for, entry_list, lines_by_code, ready_task
+from app.services.assessments import MAX_COMMENT, assessment_for, ready_task
 
 
 def save_scores(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
@@ -19,18 +19,10 @@ def save_scores(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         raise Forbidden("只有思政司评审人可以评分")
     if assessment.status != "reviewing":
         raise Conflict("当前不在评审阶段")
-    entries = entry_list(raw_entries)
-    by_code = lines_by_code(assessment)
     top = int(assessment.round.framework.scoring["item_max"])
     fields: dict[str, list[str]] = {}
     changes: list[tuple[AssessmentItem, dict[str, Any]]] = []
-    for entry in entries:
-        code = str(entry.get("code") or "")
-        line = by_code.get(code)
-        key = f"items.{code or '?'}"
-        if line is None:
-            fields[key] = ["没有该指标"]
-            continue
+    for key, line, entry in assessments.known_entries(assessment, raw_entries, fields):
         change: dict[str, Any] = {}
         if "score" in entry:
             value = entry["score"]

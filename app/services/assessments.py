@@ -9,6 +9,7 @@ university's 经办人 (university_admin) its own; anyone else gets NotVisible (
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -246,6 +247,21 @@ def entry_list(raw: Any) -> list[dict[str, Any]]:
     return raw
 
 
+def known_entries(assessment: Assessment, raw: Any,
+                  fields: dict[str, list[str]]) -> Iterator[tuple[str, Line, dict[str, Any]]]:
+    """Each entry of a save (`[{"code", …}]`, self-assessment or scores) with its field key and its line;
+    an entry naming no item of the assessment is a field error and is skipped."""
+    by_code = lines_by_code(assessment)
+    for entry in entry_list(raw):
+        code = str(entry.get("code") or "")
+        key = f"items.{code or '?'}"
+        line = by_code.get(code)
+        if line is None:
+            fields[key] = ["没有该指标"]
+            continue
+        yield key, line, entry
+
+
 def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
     """Save (part of) the self-assessment: [{"code", "rating"?, "statement"?, "evidence_file_ids"?,
     "post_ids"?}]. Given fields are checked; completeness is only required on submission. While
@@ -255,17 +271,9 @@ def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
         raise Forbidden("只有本校经办人可以填写自评")
     if assessment.status not in EDITABLE:
         raise Conflict("当前不能修改自评（已提交评审或考核已结束）")
-    entries = entry_list(raw_entries)
-    by_code = lines_by_code(assessment)
     fields: dict[str, list[str]] = {}
     changes: list[tuple[AssessmentItem, dict[str, Any]]] = []
-    for entry in entries:
-        code = str(entry.get("code") or "")
-        line = by_code.get(code)
-        key = f"items.{code or '?'}"
-        if line is None:
-            fields[key] = ["没有该指标"]
-            continue
+    for key, line, entry in known_entries(assessment, raw_entries, fields):
         if assessment.status == "rectifying" and not line.entry.needs_fix:
             fields[key] = ["该指标不在整改范围内，不能修改"]
             continue
