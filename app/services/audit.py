@@ -10,13 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import event, insert
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import AuditEvent
 from app.models._time import utcnow
+from app.services import transaction_scope
 
-PENDING = "audit_events"
+PENDING = transaction_scope.key("audit_events")  # written at commit, dropped at a rollback
 
 
 def record(
@@ -42,9 +43,3 @@ def _write(session: Session) -> None:
     if rows:
         # render_nulls: one INSERT for all, not one per set of non-NULL columns
         session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the outer transaction ended: committed (written above) or rolled back
-        session.info.pop(PENDING, None)

@@ -21,12 +21,12 @@ from typing import Any
 from sqlalchemy import BigInteger, and_, case, cast, event, extract, func, inspect, literal, or_, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, RowMapping
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.orm import Session
 from sqlalchemy.schema import Table
 
 from app.models.complaint import Complaint, ComplaintAssignment
 from app.models.complaint_rollup import COUNTERS, ComplaintRollup
-from app.services import clock
+from app.services import clock, transaction_scope
 
 Key = tuple[str, int, int, date, str]  # grain, university_id, department_id, day, channel
 Counts = dict[str, int]
@@ -162,7 +162,7 @@ def _summed(parts: Iterable[dict[Key, Counts]]) -> dict[Key, Counts]:
 # Per transaction, on the session: the contribution of every complaint it touched, as it was before
 # the transaction first changed it (read under a row lock on PostgreSQL, so that two transactions
 # cannot both start from the same old state), and the new objects whose ids the next flush gives.
-_BEFORE, _NEW = "complaint_rollup.before", "complaint_rollup.new"
+_BEFORE, _NEW = transaction_scope.key("complaint_rollup.before"), transaction_scope.key("complaint_rollup.new")
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
@@ -201,12 +201,6 @@ def _before_commit(session: Session) -> None:
     apply(session.connection(), delta)
 
 
-def _end(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # committed (applied above) or rolled back: nothing carries over
-        session.info.pop(_BEFORE, None)
-        session.info.pop(_NEW, None)
-
-
 def _upsert(dialect: Any) -> Any:
     insert = dialect.insert(ROLLUP)
     return insert.on_conflict_do_update(index_elements=[c.name for c in ROLLUP.primary_key.columns],
@@ -233,7 +227,6 @@ def install(session_factory: Any) -> None:
         event.listen(session_factory, "before_flush", _before_flush)
         event.listen(session_factory, "after_flush", _after_flush)
         event.listen(session_factory, "before_commit", _before_commit)
-        event.listen(session_factory, "after_transaction_end", _end)
 
 
 # --- rebuild from the base tables -----------------------------------------------------------------------

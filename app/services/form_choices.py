@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org
+from app.services import transaction_scope
 
 Choice = tuple[Any, str]
 Resolver = Callable[[dict[str, Any]], list[Choice]]
@@ -49,13 +49,7 @@ def resolve(name: str, context: dict[str, Any] | None) -> list[Choice]:
 
 # A page of a dispatcher's inbox holds 50 dispatch forms of one university: its departments are read once
 # per transaction (issue #8: it was one query per task), and again in the next one.
-_DEPARTMENTS = "form_choices.departments"
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_DEPARTMENTS, None)
+_DEPARTMENTS = transaction_scope.key("form_choices.departments")
 
 
 @register("departments")
