@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -53,13 +54,17 @@ def _period(at: datetime, weeks: int) -> list[datetime]:
     return [_week_start(at) - timedelta(weeks=i) for i in reversed(range(weeks))]
 
 
-def _texts(university_id: int | None, starts: list[datetime], at: datetime) -> Any:
+def _keywords_by_week(university_id: int | None, starts: list[datetime],
+                      at: datetime) -> Iterator[tuple[int, int, list[str]]]:
+    """(university, week index into `starts`, keywords) of each complaint filed from starts[0] to `at`."""
     # Psychological-hotline tickets stay out: their words would reach people who may not read them.
     query = select(Complaint.university_id, Complaint.title, Complaint.content, Complaint.created_at).where(
         Complaint.created_at >= starts[0], Complaint.created_at <= at, Complaint.channel != "psych_hotline")
     if university_id is not None:
         query = query.where(Complaint.university_id == university_id)
-    return db.session.execute(query)
+    for university, title, content, created in db.session.execute(query):
+        index = min(len(starts) - 1, (_week_start(created) - starts[0]).days // 7)
+        yield university, index, keywords(f"{title} {content}")
 
 
 def weekly_counts(university_id: int | None, at: datetime | None = None,
@@ -68,20 +73,17 @@ def weekly_counts(university_id: int | None, at: datetime | None = None,
     at = at or clock.now()
     starts = _period(at, weeks)
     counts: dict[str, list[int]] = defaultdict(lambda: [0] * weeks)
-    for _, title, content, created in _texts(university_id, starts, at):
-        index = min(weeks - 1, (_week_start(created) - starts[0]).days // 7)
-        for word in keywords(f"{title} {content}"):
+    for _, index, words in _keywords_by_week(university_id, starts, at):
+        for word in words:
             counts[word][index] += 1
     return starts, dict(counts)
 
 
 def _weekly_counts_everywhere(at: datetime) -> dict[int | None, dict[str, list[int]]]:
     """weekly_counts of every university and of the nation (None) in one pass: each text segmented once."""
-    starts = _period(at, WEEKS)
     counts: dict[int | None, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0] * WEEKS))
-    for university_id, title, content, created in _texts(None, starts, at):
-        index = min(WEEKS - 1, (_week_start(created) - starts[0]).days // 7)
-        for word in keywords(f"{title} {content}"):
+    for university_id, index, words in _keywords_by_week(None, _period(at, WEEKS), at):
+        for word in words:
             counts[university_id][word][index] += 1
             counts[None][word][index] += 1
     return counts
