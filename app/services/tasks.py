@@ -98,6 +98,11 @@ def _filters(q: InboxQuery) -> list[Any]:
     return filters
 
 
+def _soonest_first(due_at: Any, task_id: Any) -> list[ColumnExpressionArgument[Any]]:
+    """The inbox order: soonest deadline first, tasks without a deadline after those with one."""
+    return [due_at.asc().nulls_last(), task_id]
+
+
 def _all_visible(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
     """scope=all for anyone but a process_admin. Performance (issue #8): one OR over assignee, completer
     and group made PostgreSQL read every visible row from the table to count and sort them (a
@@ -108,11 +113,11 @@ def _all_visible(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
     visible = union_all(*[select(HumanTask.id, HumanTask.due_at).where(part, *_filters(q))
                           for part in _visible_parts(user)]).subquery()
     total = db.session.scalar(select(func.count()).select_from(visible)) or 0
-    page = (select(visible).order_by(visible.c.due_at.asc().nulls_last(), visible.c.id)
+    page = (select(visible).order_by(*_soonest_first(visible.c.due_at, visible.c.id))
             .limit(q.limit).offset(q.offset).subquery())
     items = db.session.scalars(
         select(HumanTask).join(page, page.c.id == HumanTask.id)
-        .order_by(page.c.due_at.asc().nulls_last(), page.c.id)
+        .order_by(*_soonest_first(page.c.due_at, page.c.id))
         .options(selectinload(HumanTask.instance).defer(ProcessInstance.state))).all()
     return list(items), total
 
@@ -127,8 +132,8 @@ def inbox(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
     order: list[ColumnExpressionArgument[Any]]
     if q.scope == "completed":
         order = [HumanTask.completed_at.desc(), HumanTask.id.desc()]
-    else:  # soonest deadline first; tasks without a deadline after those with one
-        order = [HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id]
+    else:
+        order = _soonest_first(HumanTask.due_at, HumanTask.id)
     # Performance: each item's form context reads its instance; load the page's instances in one query
     # and without their engine state (not needed to list tasks) instead of one full row per task.
     page = query.order_by(*order).limit(q.limit).offset(q.offset).options(
