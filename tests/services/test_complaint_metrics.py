@@ -36,28 +36,35 @@ def _assign(complaint: Complaint, dept: int, *, answered_after_hours: float | No
         outcome=outcome or ("answered" if answered_after_hours else None)))
 
 
+def hand_computed_fixture(world) -> None:  # noqa: ANN001
+    """Six complaints of world.uni whose figures the test below works out by hand (the pages' tests
+    show the same ones). Call inside an app context; commits."""
+    uni, dept, other_dept = world.uni.id, world.logistics.id, world.other_logistics.id
+    # 1: on time, satisfied, closed after 10 h
+    c1 = _complaint(uni, resolution="resolved", satisfaction="satisfied", hours_to_close=10)
+    _assign(c1, dept, answered_after_hours=5)
+    # 2: late answer, unsatisfied → closed unresolved after 100 h
+    c2 = _complaint(uni, channel="principal_mailbox", resolution="unresolved", satisfaction="unsatisfied",
+                    hours_to_close=100)
+    _assign(c2, dept, answered_after_hours=80)
+    # 3: on time, never rated → unrated after 200 h
+    c3 = _complaint(uni, resolution="unrated", hours_to_close=200)
+    _assign(c3, dept, answered_after_hours=1)
+    # 4: misrouted and upheld, then answered on time elsewhere: basically satisfied
+    c4 = _complaint(uni, resolution="resolved", satisfaction="basically_satisfied", hours_to_close=30)
+    _assign(c4, other_dept, answered_after_hours=None, outcome="sent_back_upheld")
+    _assign(c4, dept, answered_after_hours=20)
+    # 5: merged (not in resolution, not in handling time); 6: open, not yet due
+    _complaint(uni, resolution="merged", hours_to_close=1)
+    c6 = _complaint(uni)
+    _assign(c6, dept, answered_after_hours=None, due_hours=10_000)
+    db.session.commit()
+
+
 def test_three_rates_on_a_hand_computed_fixture(app, world) -> None:
     uni, dept, other_dept = world.uni.id, world.logistics.id, world.other_logistics.id
     with app.app_context():
-        # 1: on time, satisfied, closed after 10 h
-        c1 = _complaint(uni, resolution="resolved", satisfaction="satisfied", hours_to_close=10)
-        _assign(c1, dept, answered_after_hours=5)
-        # 2: late answer, unsatisfied → closed unresolved after 100 h
-        c2 = _complaint(uni, channel="principal_mailbox", resolution="unresolved", satisfaction="unsatisfied",
-                        hours_to_close=100)
-        _assign(c2, dept, answered_after_hours=80)
-        # 3: on time, never rated → unrated after 200 h
-        c3 = _complaint(uni, resolution="unrated", hours_to_close=200)
-        _assign(c3, dept, answered_after_hours=1)
-        # 4: misrouted and upheld, then answered on time elsewhere: basically satisfied
-        c4 = _complaint(uni, resolution="resolved", satisfaction="basically_satisfied", hours_to_close=30)
-        _assign(c4, other_dept, answered_after_hours=None, outcome="sent_back_upheld")
-        _assign(c4, dept, answered_after_hours=20)
-        # 5: merged (not in resolution, not in handling time); 6: open, not yet due
-        _complaint(uni, resolution="merged", hours_to_close=1)
-        c6 = _complaint(uni)
-        _assign(c6, dept, answered_after_hours=None, due_hours=10_000)
-        db.session.commit()
+        hand_computed_fixture(world)
         now = T0 + timedelta(days=20)
         m = complaint_metrics.compute(university_id=uni, now=now)
         assert m["total"] == 6

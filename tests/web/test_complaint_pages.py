@@ -224,25 +224,10 @@ def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus
 
 
 def _figures(app, world) -> None:  # noqa: ANN001
-    """The hand-computed fixture of tests/services/test_complaint_metrics.py."""
-    from tests.services.test_complaint_metrics import _assign, _complaint
+    from tests.services.test_complaint_metrics import hand_computed_fixture
 
-    uni, dept, other = world.uni.id, world.logistics.id, world.other_logistics.id
     with app.app_context():
-        c1 = _complaint(uni, resolution="resolved", satisfaction="satisfied", hours_to_close=10)
-        _assign(c1, dept, answered_after_hours=5)
-        c2 = _complaint(uni, channel="principal_mailbox", resolution="unresolved", satisfaction="unsatisfied",
-                        hours_to_close=100)
-        _assign(c2, dept, answered_after_hours=80)
-        c3 = _complaint(uni, resolution="unrated", hours_to_close=200)
-        _assign(c3, dept, answered_after_hours=1)
-        c4 = _complaint(uni, resolution="resolved", satisfaction="basically_satisfied", hours_to_close=30)
-        _assign(c4, other, answered_after_hours=None, outcome="sent_back_upheld")
-        _assign(c4, dept, answered_after_hours=20)
-        _complaint(uni, resolution="merged", hours_to_close=1)
-        c6 = _complaint(uni)
-        _assign(c6, dept, answered_after_hours=None, due_hours=10_000)
-        db.session.commit()
+        hand_computed_fixture(world)
 
 
 def _card(html: str, key: str) -> str:
