@@ -16,17 +16,19 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import HumanTask
 from app.models.complaint import Complaint, ComplaintAssignment, ComplaintFollowUp, ComplaintReply
-from app.services import audit, clock, notifications, work_calendar
+from app.services import audit, clock, notifications, transaction_scope, work_calendar
 from app.services.complaints import settings
 from app.services.form_checks import form_check
 from app.services.service_tasks import StepContext, service
 
+# The session forgets an unchanged row nobody holds on to: keep the complaints of this transaction so that
+# a step's form check and its service tasks read the complaint once (issue #8), not once each.
+_KEPT = transaction_scope.key("complaint_steps.complaints")
+
 
 def _complaint(data: dict[str, Any]) -> Complaint:
     complaint_id = int(data["complaint_id"])
-    # The session forgets an unchanged row nobody holds on to: keep the complaint of this request so that
-    # its form check and its service tasks read it once (issue #8), not once each.
-    kept: dict[int, Complaint] = db.session.info.setdefault("complaints", {})
+    kept: dict[int, Complaint] = db.session.info.setdefault(_KEPT, {})
     complaint = kept.get(complaint_id)
     if complaint is None or complaint not in db.session:  # never a row the session let go of
         complaint = db.session.get(Complaint, complaint_id)
