@@ -158,7 +158,7 @@ def _ranking_order(name_key: str) -> Any:
 
 def compute(*, university_id: int | None = None, department_id: int | None = None,
             start: date | datetime | None = None, end: date | datetime | None = None,
-            now: datetime | None = None) -> dict[str, Any]:
+            now: datetime | None = None, ranking: bool = True) -> dict[str, Any]:
     """The metrics for a university, a department (the complaints with a counted dispatch to it, and its
     dispatches) or the nation (both None), over complaints filed (dispatches: assigned) in the Beijing
     days [start, end) (see `day_bound`).
@@ -168,7 +168,8 @@ def compute(*, university_id: int | None = None, department_id: int | None = Non
     _assignment_figures above (the tests hold the two to the same answers). Besides the figures:
     `by_channel`; `by_department`, the ranking of a university's departments (a department: its own
     row); for the nation `by_university`, the ranking of universities (`by_department` stays empty:
-    18,000 departments make no ranking)."""
+    18,000 departments make no ranking). `ranking=False` leaves both rankings out (empty), for callers
+    that show only the figures and channels: the nation's ranking is most of the work."""
     now = now or clock.now()
     first, last = day_bound(start), day_bound(end)
     r = ComplaintRollup
@@ -191,7 +192,11 @@ def compute(*, university_id: int | None = None, department_id: int | None = Non
         _add(totals, None, counts)
     result = _figures(totals.get(None, {}))
     result["by_channel"] = {channel: _figures(row) for channel, row in sorted(channels.items()) if row["total"]}
-    if national:
+    if not ranking:
+        result["by_department"] = []
+        if national:
+            result["by_university"] = []
+    elif national:
         result["by_department"] = []
         result["by_university"] = _by_university(first, last, now)
     else:

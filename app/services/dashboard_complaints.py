@@ -17,22 +17,14 @@ def _scope_args(scope: Scope) -> MetricsScope:
 
 
 def by_org(scope: Scope) -> Dataset:
-    args = _scope_args(scope)
+    result = complaint_metrics.compute(**_scope_args(scope))
     notes = list(complaint_metrics.DEFINITIONS.values())
     if scope.university is not None:
-        result = complaint_metrics.compute(**args)
-        rows = [{"name": r["department"], "dispatched": r["dispatched"],
-                 **{k: rate(r[k]) for k, _ in RATE_COLUMNS},
-                 "avg_handling_hours": r["avg_handling_hours"], "overdue": r["overdue"]}
-                for r in result["by_department"]]
-        label, title = "部门", "各部门接诉即办三率"
-    else:
-        result = complaint_metrics.compute(**args)  # the nation: its universities ranked, from the rollup
-        rows = [{"name": r["university"], "dispatched": r["dispatched"],
-                 **{k: rate(r[k]) for k, _ in RATE_COLUMNS},
-                 "avg_handling_hours": r["avg_handling_hours"], "overdue": r["overdue"]}
-                for r in result["by_university"]]
-        label, title = "高校", "各高校接诉即办三率"
+        ranking, name, label, title = result["by_department"], "department", "部门", "各部门接诉即办三率"
+    else:  # the nation: its universities ranked
+        ranking, name, label, title = result["by_university"], "university", "高校", "各高校接诉即办三率"
+    rows = [{"name": r[name], "dispatched": r["dispatched"], **{k: rate(r[k]) for k, _ in RATE_COLUMNS},
+             "avg_handling_hours": r["avg_handling_hours"], "overdue": r["overdue"]} for r in ranking]
     columns = [("name", label), ("dispatched", "交办件数"), *RATE_COLUMNS,
                ("avg_handling_hours", "平均办理时长（小时）"), ("overdue", "逾期数")]
     return Dataset("complaint_departments", title, columns, rows,
@@ -43,8 +35,7 @@ def by_org(scope: Scope) -> Dataset:
 
 
 def by_channel(scope: Scope) -> Dataset:
-    args = _scope_args(scope)
-    result = complaint_metrics.compute(**args)
+    result = complaint_metrics.compute(**_scope_args(scope), ranking=False)  # channels only
     labels = complaints.settings()["channels"]
     rows = [{"channel": labels.get(code, {}).get("label", code), "total": row["total"],
              "response_rate": rate(row["response_rate"]), "resolution_rate": rate(row["resolution_rate"]),
