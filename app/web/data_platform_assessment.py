@@ -4,6 +4,7 @@ and decides; everyone who may read it sees the scores, the opinion and the histo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
@@ -64,6 +65,23 @@ def detail(assessment_id: int) -> ResponseReturnValue:
     return _render(user, assessments.assessment_for(user, assessment_id))
 
 
+def _posted(user: User, assessment_id: int, save: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
+    """Run what one of the page's forms posted (`save`: the save, then the step it asks for, if any) and
+    answer for both forms when a service refuses it, after rolling back what was not committed: invalid
+    input re-shows the page with the messages and the posted values (422); a conflict (the stage moved
+    on, or someone acted first) is flashed over the page shown again."""
+    try:
+        return save()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        assessment = assessments.assessment_for(user, assessment_id)
+        return _render(user, assessment, errors=exc.fields, message=exc.message, values=request.form, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for(".detail", assessment_id=assessment_id))
+
+
 def _self_entries(assessment: Assessment, form: Any, uploaded: dict[str, list[int]]) -> list[dict[str, Any]]:
     entries = []
     for line in assessments.lines(assessment):
@@ -85,8 +103,9 @@ def _self_entries(assessment: Assessment, form: Any, uploaded: dict[str, list[in
 def save_self(assessment_id: int) -> ResponseReturnValue:
     user = _user()
     assessment = assessments.assessment_for(user, assessment_id)
-    uploaded: dict[str, list[int]] = {}
-    try:
+
+    def save() -> ResponseReturnValue:
+        uploaded: dict[str, list[int]] = {}
         for name in request.files:
             if name.startswith("evidence-"):
                 for storage in request.files.getlist(name):
@@ -98,16 +117,10 @@ def save_self(assessment_id: int) -> ResponseReturnValue:
             assessments.submit_self(user, assessment_id, request.form.get("note", ""))
             flash("自评已提交，等待思政司评审", "success")
             return redirect(url_for(".detail", assessment_id=assessment_id))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        assessment = assessments.assessment_for(user, assessment_id)
-        return _render(user, assessment, errors=exc.fields, message=exc.message, values=request.form, status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
+        flash("已保存", "success")
         return redirect(url_for(".detail", assessment_id=assessment_id))
-    flash("已保存", "success")
-    return redirect(url_for(".detail", assessment_id=assessment_id))
+
+    return _posted(user, assessment_id, save)
 
 
 def _score_entries(assessment: Assessment, form: Any) -> list[dict[str, Any]]:
@@ -128,23 +141,18 @@ def _score_entries(assessment: Assessment, form: Any) -> list[dict[str, Any]]:
 def review(assessment_id: int) -> ResponseReturnValue:
     user = _user()
     assessment = assessments.assessment_for(user, assessment_id)
-    try:
+
+    def save() -> ResponseReturnValue:
         assessment_review.save_scores(user, assessment_id, _score_entries(assessment, request.form))
         if request.form.get("action") == "decide":
             data = {k: request.form.get(k, "").strip() for k in ("decision", "opinion", "rectify_due")}
             assessment_review.decide(user, assessment_id, {k: v for k, v in data.items() if v})
             flash("评审结论已提交", "success")
             return redirect(url_for(".detail", assessment_id=assessment_id))
-    except ValidationFailed as exc:
-        db.session.rollback()
-        assessment = assessments.assessment_for(user, assessment_id)
-        return _render(user, assessment, errors=exc.fields, message=exc.message, values=request.form, status=422)
-    except Conflict as exc:
-        db.session.rollback()
-        flash(exc.message, "warning")
-        return redirect(url_for(".detail", assessment_id=assessment_id))
-    flash("评分已保存", "success")
-    return redirect(url_for(".detail", assessment_id=assessment_id, _anchor="decision"))
+        flash("评分已保存", "success")
+        return redirect(url_for(".detail", assessment_id=assessment_id, _anchor="decision"))
+
+    return _posted(user, assessment_id, save)
 
 
 @bp.route("/assessments/<int(max=2147483647):assessment_id>/files/<int(max=2147483647):file_id>")

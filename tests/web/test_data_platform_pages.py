@@ -89,6 +89,40 @@ def test_ministry_opens_a_round_and_the_university_self_assesses_in_the_browser(
     assert 'data-status="passed"' in final and "总体良好" in final and 'data-testid="scores"' in final
 
 
+def test_both_assessment_forms_answer_a_refusal_with_the_page_and_a_conflict_with_a_flash(app, env) -> None:
+    """The self-assessment and the review forms share their answers to a refused save: invalid input
+    re-shows the page with the message (422); a stage that moved on (a conflict) is flashed over the page."""
+    env.open_round()
+    mine = env.mine()
+    assert env.fill_all(mine).status_code == 200 and env.submit(mine["id"]).status_code == 200
+    link = f"/assessments/{mine['id']}"
+
+    buaa = web(app, "buaa")
+    page = buaa.get(link).get_data(as_text=True)
+    late = buaa.post(f"{link}/self", data={"csrf_token": csrf_from(page), "rating-1.1": "partly",
+                                             "statement-1.1": "提交后又改。"})
+    assert late.status_code == 302 and late.headers["Location"].endswith(link)
+    shown = buaa.get(link).get_data(as_text=True)
+    assert "alert-warning" in shown and "当前不能修改自评（已提交评审或考核已结束）" in shown
+    assert "提交后又改。" not in shown and env.get(mine["id"])["status"] == "reviewing"
+
+    moe = web(app, "moe1")
+    review = moe.get(link).get_data(as_text=True)
+    bad = moe.post(f"{link}/review", data={"csrf_token": csrf_from(review), "score-1.1": "九十"})
+    assert bad.status_code == 422 and "评分有误" in bad.get_data(as_text=True)
+    early = moe.post(f"{link}/review", data={"csrf_token": csrf_from(review), "action": "decide",
+                                              "decision": "pass", "opinion": "好", "score-1.1": "85"})
+    html = early.get_data(as_text=True)
+    assert early.status_code == 422 and "项指标未评分" in html and 'data-testid="review-form"' in html
+    assert env.score_all(mine, 90).status_code == 200
+    assert env.decide(mine["id"], decision="pass", opinion="准予通过").status_code == 200
+    again = moe.post(f"{link}/review", data={"csrf_token": csrf_from(review), "score-1.1": "10"})
+    assert again.status_code == 302 and again.headers["Location"].endswith(link)
+    shown = moe.get(link).get_data(as_text=True)
+    assert "alert-warning" in shown and "当前不在评审阶段" in shown
+    assert env.get(mine["id"], "moe1")["status"] == "passed"
+
+
 def test_dashboards_their_data_exports_and_access(app, env) -> None:
     moe, buaa, stu = web(app, "moe1"), web(app, "buaa"), web(app, "stu")
     national = moe.get("/dashboard").get_data(as_text=True)
