@@ -10,6 +10,7 @@ from app.errors import ValidationFailed
 from app.models import ORG_KINDS, ROLES
 from app.services import accounts
 from app.web.access import roles_required
+from app.web.paging import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -24,7 +25,7 @@ def _int_arg(name: str) -> int | None:
 @roles_required(*accounts.ORG_READERS)
 def orgs() -> ResponseReturnValue:
     kind = request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None
-    page = max(_int_arg("page") or 1, 1)
+    page = page_number()
     items, total = accounts.list_orgs(kind=kind, parent_id=_int_arg("parent_id"),
                                       limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("admin/orgs.html", items=items, total=total, kind=kind, page=page,
@@ -55,7 +56,7 @@ def new_org() -> ResponseReturnValue:
 @bp.route("/users")
 @roles_required("process_admin")
 def users() -> ResponseReturnValue:
-    page = max(_int_arg("page") or 1, 1)
+    page = page_number()
     items, total = accounts.list_users(limit=PER_PAGE, offset=(page - 1) * PER_PAGE,
                                        query=request.args.get("q", "").strip())
     return render_template("admin/users.html", items=items, total=total, page=page,

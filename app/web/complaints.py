@@ -18,6 +18,7 @@ from app.models.complaint import CHANNELS, Complaint
 from app.services import complaints, tasks, uploads
 from app.web.access import roles_required
 from app.web.complaints_common import SATISFACTION, Step, open_steps, status_of, task_form, user
+from app.web.paging import page_number
 from app.web.redirects import same_site_path
 
 bp = Blueprint("complaints", __name__)
@@ -84,8 +85,7 @@ def new() -> ResponseReturnValue:
 @roles_required("student")
 def mine() -> ResponseReturnValue:
     student = user()
-    text = request.args.get("page", "1")
-    page = max(int(text), 1) if text.isdigit() and len(text) < 7 else 1
+    page = page_number()
     items, total = complaints.search(student, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     views = [complaints.view(student, c) for c in items]
     rating = {c.id for c, steps in ((c, open_steps(student, c)) for c in items if c.status == "answered")

@@ -17,6 +17,7 @@ from app.services import complaints
 from app.web.access import roles_required
 from app.web.complaints import choices, submitted
 from app.web.complaints_common import STATUS, status_of, step_of, user
+from app.web.paging import page_number
 
 bp = Blueprint("complaints_work", __name__)
 PER_PAGE = 20
@@ -28,11 +29,6 @@ DISPATCH_SECTIONS = (
     ("complaint_follow_up", "回访", "抽样回访已办结的工单。"),
 )
 LIST_STATUS = {**{code: STATUS[code][0] for code in STATUS}, "closed": "已办结"}
-
-
-def _page() -> int:
-    text = request.args.get("page", "1")
-    return max(int(text), 1) if text.isdigit() and len(text) < 7 else 1
 
 
 def _row(viewer: User, task: HumanTask, complaint: Complaint) -> dict[str, Any]:
@@ -48,7 +44,7 @@ def _triage_order(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _listing(viewer: User, status: str | None) -> tuple[list[dict[str, Any]], int, int]:
-    page = _page()
+    page = page_number()
     items, total = complaints.search(viewer, status=status, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     rows = []
     for complaint in items:

@@ -14,6 +14,7 @@ from app.errors import NotVisible
 from app.models import APPLICATION_STATUSES, SCHOOL_TYPES
 from app.services import clock, exports, pilot_applications, pilots, review_windows, uploads
 from app.web.access import roles_required
+from app.web.paging import page_number
 from app.web.pilot_public import timeline_of
 
 bp = Blueprint("pilot_lists", __name__)
@@ -25,11 +26,6 @@ STATUS = {"submitted": ("待审核", "primary"), "returned": ("已退回修改",
           "account_opened": ("已开通账号", "success")}
 PILOT_STATUS = {"designated": "教育部认定试点", "self_pilot": "自主试点"}
 FIRST_BATCH = 2019
-
-
-def _page() -> int:
-    text = request.args.get("page", "1")
-    return max(int(text), 1) if text.isdigit() and len(text) < 7 else 1
 
 
 def _pages(total: int) -> int:
@@ -80,7 +76,7 @@ def _application_filters() -> tuple[dict[str, Any], dict[str, Any]]:
 @roles_required(*READERS)
 def applications() -> ResponseReturnValue:
     shown, search = _application_filters()
-    page = _page()
+    page = page_number()
     items, total = pilot_applications.search(**search, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     choices = {"status": [(code, label) for code, (label, _) in STATUS.items()], "province": _provinces(),
                "window": [(end.isoformat(), f"{start.isoformat()} 至 {end.isoformat()}")
@@ -135,7 +131,7 @@ def _pilot_filters() -> tuple[dict[str, Any], dict[str, Any]]:
 @roles_required(*READERS)
 def pilot_list() -> ResponseReturnValue:
     shown, search = _pilot_filters()
-    page = _page()
+    page = page_number()
     items, total = pilots.search(**search, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     this_year = clock.now().astimezone(clock.SHANGHAI).year
     choices = {"status": list(PILOT_STATUS.items()), "province": _provinces(),

@@ -15,11 +15,13 @@ from app.extensions import db
 from app.models import POST_MODULES, HumanTask, User
 from app.services import forms, posts, posts_review, showcase, tasks
 from app.web import lookups
+from app.web.paging import page_number
 
 bp = Blueprint("posts_review", __name__, url_prefix="/yurenhao/review")
 READERS = ("operator", "moe_reviewer", "process_admin")
 PROCESSES = (posts.PROCESS_KEY, showcase.PROCESS_KEY)
 PER_PAGE = 30
+MAX_PAGE = 10_000  # a page number past it shows this page (see app/web/paging.py)
 
 
 def _reader() -> User:
@@ -42,8 +44,7 @@ def queue() -> ResponseReturnValue:
     module = request.args.get("module") if request.args.get("module") in POST_MODULES else None
     status = request.args.get("status") or None
     q = (request.args.get("q") or "").strip()[:100] or None
-    text = request.args.get("page", "")
-    page = min(max(int(text), 1), 10_000) if text.isdigit() and len(text) < 6 else 1
+    page = page_number(MAX_PAGE)
     items, total = posts.search(user, module=module, status=status, q=q, limit=PER_PAGE,
                                 offset=(page - 1) * PER_PAGE)
     current = {p.id: posts.current_for(user, p) for p in items}

@@ -21,9 +21,11 @@ from flask_login import current_user
 
 from app.models import POST_MODULES, SHOWCASE_KINDS
 from app.services import posts_media, posts_public, showcase, uploads
+from app.web.paging import page_number
 
 bp = Blueprint("public", __name__)
 PER_PAGE = 12
+MAX_PAGE = 10_000  # a page number past it shows this page (see app/web/paging.py)
 CACHE_SECONDS = 300
 CACHE_ENTRIES = 256
 _cache: OrderedDict[str, tuple[str, float, str]] = OrderedDict()  # url -> (version, stored at, body)
@@ -64,11 +66,6 @@ def cached(render: Callable[[], str], mimetype: str = "text/html") -> Response:
     return response
 
 
-def _page() -> int:
-    text = request.args.get("page", "")
-    return min(max(int(text), 1), 10_000) if text.isdigit() and len(text) < 6 else 1
-
-
 def _int_arg(name: str) -> int | None:
     text = request.args.get(name, "")
     return int(text) if text.isdigit() and len(text) < 10 else None
@@ -84,7 +81,7 @@ def _filters() -> posts_public.Filters:
 @bp.route("/yurenhao")
 def index() -> ResponseReturnValue:
     def render() -> str:
-        filters, page = _filters(), _page()
+        filters, page = _filters(), page_number(MAX_PAGE)
         items, total = posts_public.search(filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         return render_template("public/index.html", items=items, total=total, page=page,
                                pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), filters=filters,
@@ -97,7 +94,7 @@ def university(university_id: int) -> ResponseReturnValue:
     def render() -> str:
         org = posts_public.university(university_id)
         module = request.args.get("module") if request.args.get("module") in POST_MODULES else None
-        page = _page()
+        page = page_number(MAX_PAGE)
         items, total = posts_public.search(posts_public.Filters(university_id=org.id, module=module),
                                            limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         featured, _ = showcase.admitted(university_id=org.id, limit=4)
@@ -121,7 +118,7 @@ def post(post_id: int) -> ResponseReturnValue:
 def showcase_column() -> ResponseReturnValue:
     def render() -> str:
         kind = request.args.get("kind") if request.args.get("kind") in SHOWCASE_KINDS else None
-        page = _page()
+        page = page_number(MAX_PAGE)
         items, total = showcase.admitted(kind=kind, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
         return render_template("public/showcase.html", items=items, total=total, kind=kind, page=page,
                                pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))

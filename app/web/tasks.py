@@ -15,6 +15,7 @@ from app.models import HumanTask, User
 from app.services import clock, forms, instances, tasks
 from app.services.timers import REMIND_BEFORE
 from app.web import lookups, workflow_labels
+from app.web.paging import page_number
 from app.web.redirects import same_site_path
 from app.web.workflow_labels import DECISIONS
 
@@ -108,7 +109,7 @@ def inbox() -> ResponseReturnValue:
     overdue = request.args.get("overdue") == "1"
     due_text = request.args.get("due_before", "")
     due_before = _end_of_day(due_text)
-    page = max(int(request.args.get("page", "1")) if request.args.get("page", "").isdigit() else 1, 1)
+    page = page_number()
     items, total = tasks.inbox(user, tasks.InboxQuery(
         scope=scope, process=process, overdue=overdue, due_before=due_before,
         limit=PER_PAGE, offset=(page - 1) * PER_PAGE))
