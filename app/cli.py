@@ -209,6 +209,26 @@ def restore_command(path: Path, yes: bool) -> None:
                f"tables, {summary.files} file(s) from {summary.path} (run `flask db upgrade` if it is older)")
 
 
+files_group = AppGroup("files", help="Uploaded files.")
+
+
+@files_group.command("strip-metadata")
+@click.option("--dry-run", is_flag=True, help="only count the images that still carry metadata; change nothing")
+def files_strip_metadata_command(dry_run: bool) -> None:
+    """Strip EXIF/GPS, XMP and text metadata from the images stored before uploads were stripped (each
+    change audited; a second run changes nothing). Exit 1 if any image could not be read or stripped."""
+    from app.services import image_backfill
+
+    report = image_backfill.strip_stored(dry_run=dry_run)
+    for ids, reason in report.failed:
+        click.echo(f"failed: stored_file {', '.join(map(str, ids))}: {reason}", err=True)
+    verb = "would change" if dry_run else "changed"
+    click.echo(f"checked {report.checked} stored image(s): {verb} {report.changed}, failed {report.failed_rows}"
+               + (" (dry run: nothing written)" if dry_run else ""))
+    if report.failed:
+        raise SystemExit(1)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
@@ -220,3 +240,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(files_group)
