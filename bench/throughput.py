@@ -4,7 +4,8 @@ clients each driving complaints through file → dispatch → answer → rate.
 Per complaint a client makes five calls, as a real front end would: POST /complaints (a student
 files), GET /tasks?scope=group&instance=… (the dispatcher finds the triage task), then three
 POST /tasks/{id}/complete (dispatch by the dispatcher, answer by the logistics handler, rate by the
-student); each completion answers with the instance, whose task list names the next ready task.
+student); each completion answers with the instance, whose task list names the next ready task (the
+client sends `Prefer: return=minimal`, so the instance comes without its history).
 Only the loopback address is ever called; every loop is bounded by time or count."""
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Server:
     def __enter__(self) -> Server:
         env = {**os.environ, "DATABASE_URL": self.url, "APP_ENV": "development", "SCHEDULER_AUTOSTART": "0",
                "MAIL_BACKEND": "memory"}
+        (ROOT / "instance").mkdir(exist_ok=True)  # a fresh clone has no instance folder yet
         gunicorn = str(ROOT / ".venv" / "bin" / "gunicorn")
         if not os.path.exists(gunicorn):
             gunicorn = "gunicorn"
@@ -90,9 +92,11 @@ class Server:
 
 
 def call(port: int, method: str, path: str, token: str | None, body: Any = None,
-         timeout: float = 60) -> tuple[int, Any, float]:
+         timeout: float = 60, prefer: str | None = None) -> tuple[int, Any, float]:
     """One HTTP call (gunicorn's sync workers close every connection): status, JSON, seconds."""
     headers = {"Accept": "application/json"}
+    if prefer:
+        headers["Prefer"] = prefer
     payload = None
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -151,7 +155,9 @@ def run_loop(port: int, world: World, client: int, samples: Samples, stop: float
     loops = 0
 
     def step(kind: str, method: str, path: str, token: str, body: Any = None) -> Any:
-        status, data, seconds = call(port, method, path, token, body)
+        # A client moving on to the next task asks for the instance without its history (RFC 7240).
+        prefer = "return=minimal" if kind in COMPLETIONS else None
+        status, data, seconds = call(port, method, path, token, body, prefer=prefer)
         ok = 200 <= status < 300
         samples.add(kind, time.perf_counter(), seconds, ok, f"{status} {data}")
         if not ok:

@@ -48,8 +48,10 @@ def _actor_name(actor_id: int | None, people: dict[int, str | None]) -> str | No
     return people[actor_id] or "学生"  # hidden from this viewer (instances.hidden_people)
 
 
-def instance_view(viewer: User, instance: ProcessInstance) -> dict[str, Any]:
-    events = instances.history(instance)
+def instance_view(viewer: User, instance: ProcessInstance, *, with_history: bool = True) -> dict[str, Any]:
+    """`with_history=False` leaves out the audit trail (a client that asked for `Prefer: return=minimal`
+    after completing a task needs the next tasks, not the whole history again)."""
+    events = instances.history(instance) if with_history else []
     task_rows = instances.all_tasks(instance)
     actor_ids: set[int | None] = {e.actor_id for e in events if e.actor_id}
     # One read of the people named in the history and the tasks, however many there are.
@@ -63,6 +65,6 @@ def instance_view(viewer: User, instance: ProcessInstance) -> dict[str, Any]:
         "org_id": instance.org_id, "started_at": instance.started_at, "ended_at": instance.ended_at,
         "data": instances.visible_data(instance),
         "tasks": [task_view(t, with_form=False, viewer=viewer, people=people) for t in task_rows],
-        "history": history,
+        **({"history": history} if with_history else {}),
         "highlight": instances.highlight(instance),
     }

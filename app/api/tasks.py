@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import current_user
@@ -58,11 +59,21 @@ def unclaim(task_id: int) -> dict[str, Any]:
 @blp.response(200, InstanceSchema)
 @blp.alt_response(409, description="the task is no longer ready (someone else completed it)")
 @blp.alt_response(422, description="`data` does not satisfy the task's form")
-def complete(body: dict[str, Any], task_id: int) -> dict[str, Any]:
-    """Complete a task with form data; answers with the instance."""
+def complete(body: dict[str, Any], task_id: int) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Complete a task with form data; answers with the instance. With the request header
+    `Prefer: return=minimal` (RFC 7240) the instance comes without its `history`, and the answer says
+    `Preference-Applied: return=minimal`: what a client moving on to the next task needs."""
     user = current_user()
     task = tasks.complete(user, task_id, body["data"])
-    return instance_view(user, task.instance)
+    minimal = _prefers_minimal()
+    headers = {"Preference-Applied": "return=minimal"} if minimal else {}
+    return instance_view(user, task.instance, with_history=not minimal), 200, headers
+
+
+def _prefers_minimal() -> bool:
+    preferences = (p.split(";")[0].strip().lower() for header in request.headers.getlist("Prefer")
+                   for p in header.split(","))
+    return "return=minimal" in preferences
 
 
 @blp.route("/tasks/complete", methods=["POST"])

@@ -53,6 +53,12 @@ class StepResult:
     # runner.highlight() of the new state, computed from the workflow still in memory: lets the caller
     # answer with the diagram highlights without deserializing the state it just wrote.
     highlight: dict[str, list[str]] | None = None
+    # What the projection held before the step (ready human tasks and pending timers of the loaded
+    # state): the human tasks to cancel, the timers that fired or were dropped, found without reading
+    # the human_task and timer rows back.
+    previous_ready: frozenset[str] = frozenset()
+    closed_tasks: list[str] = field(default_factory=list)
+    previous_timers: list[PendingTimer] = field(default_factory=list)
 
     @property
     def task_count(self) -> int:

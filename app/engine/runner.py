@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from copy import deepcopy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -71,8 +72,22 @@ def _engine(
     )
 
 
-def _snapshot(workflow: BpmnWorkflow) -> dict[UUID, int]:
-    return {t.id: t.state for t in all_tasks(workflow)}
+@dataclass(frozen=True)
+class _Snapshot:
+    """The loaded state before a step: each task's state, and what the service layer's projection holds
+    for it (the human tasks ready, the timers waiting), so that the step's result can say what changed
+    without the projection being read back."""
+
+    states: dict[UUID, int] = field(default_factory=dict)
+    ready: frozenset[str] = frozenset()
+    timers: tuple[PendingTimer, ...] = ()
+
+
+def _snapshot(workflow: BpmnWorkflow) -> _Snapshot:
+    tasks = list(all_tasks(workflow))
+    return _Snapshot(states={t.id: t.state for t in tasks},
+                     ready=frozenset(str(t.id) for t in tasks if _is_human_ready(t)),
+                     timers=tuple(_pending_timers(workflow)))
 
 
 def _run_engine(workflow: BpmnWorkflow) -> None:
@@ -83,7 +98,7 @@ def _run_engine(workflow: BpmnWorkflow) -> None:
 
 
 def _advance(
-    proc: ProcessDef, workflow: BpmnWorkflow, engine: SafeScriptEngine, before: dict[UUID, int]
+    proc: ProcessDef, workflow: BpmnWorkflow, engine: SafeScriptEngine, before: _Snapshot
 ) -> StepResult:
     events = engine.events
     try:
@@ -111,7 +126,7 @@ def _result(
     proc: ProcessDef,
     workflow: BpmnWorkflow,
     engine: SafeScriptEngine,
-    before: dict[UUID, int],
+    before: _Snapshot,
     events: list[dict[str, Any]],
     *,
     cancelled: bool = False,
@@ -120,7 +135,7 @@ def _result(
     completed: list[str] = []
     for task in sorted(tasks, key=lambda t: t.last_state_change):
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
-        was = before.get(task.id)
+        was = before.states.get(task.id)
         if bpmn_id and task.state == TaskState.COMPLETED and was != TaskState.COMPLETED:
             completed.append(bpmn_id)
             if isinstance(getattr(task.task_spec, "event_definition", None), timers.TimerEventDefinition):
@@ -141,6 +156,9 @@ def _result(
     else:
         status = "running"
     ready = [] if cancelled else [_ready_task(proc, t, engine, events) for t in tasks if _is_human_ready(t)]
+    # Human tasks ready before that the step neither left ready nor completed (a boundary event, a
+    # cancellation, a task the tree no longer holds): their projected rows are cancelled.
+    still_open_or_done = {t.task_id for t in ready} | {str(t.id) for t in tasks if t.state == TaskState.COMPLETED}
     return StepResult(
         state=serializer.dump(workflow, proc, cancelled=cancelled),
         status=status,
@@ -150,6 +168,9 @@ def _result(
         completed=completed,
         events=events,
         highlight=_highlight(workflow, cancelled),
+        previous_ready=before.ready,
+        closed_tasks=sorted(before.ready - still_open_or_done),
+        previous_timers=list(before.timers),
     )
 
 
@@ -244,7 +265,7 @@ def start(
     workflow = BpmnWorkflow(proc.spec, dict(proc.subprocess_specs), script_engine=engine)
     for task in workflow.get_tasks(state=TaskState.READY):  # the Start task: its children inherit its data
         task.data.update(deepcopy(initial))
-    return _advance(proc, workflow, engine, {})
+    return _advance(proc, workflow, engine, _Snapshot())
 
 
 def complete_task(

@@ -24,6 +24,8 @@ class ProcessDefinition(Model):
     version: Mapped[int] = mapped_column()
     name: Mapped[str] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Deferred: a step or a filing needs the version's id, not its (tens of KB of) XML, which the parsed
+    # spec cache already holds; the viewer and a cache miss load it on access.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -7,9 +7,9 @@ just before the commit. Queries of the audit log therefore see a transaction's e
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert
+from sqlalchemy import Table, event, insert
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -18,6 +18,7 @@ from app.models._time import utcnow
 from app.services import transaction_scope
 
 PENDING = transaction_scope.key("audit_events")  # written at commit, dropped at a rollback
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(
@@ -41,5 +42,5 @@ def record(
 def _write(session: Session) -> None:
     rows = session.info.pop(PENDING, None)
     if rows:
-        # render_nulls: one INSERT for all, not one per set of non-NULL columns
-        session.execute(insert(AuditEvent).execution_options(render_nulls=True), rows)
+        # The table's INSERT, not the ORM's bulk insert (which costs more Python per call than the rows).
+        session.connection().execute(_INSERT, rows)

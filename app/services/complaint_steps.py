@@ -24,6 +24,8 @@ from app.services.service_tasks import StepContext, service
 # The session forgets an unchanged row nobody holds on to: keep the complaints of this transaction so that
 # a step's form check and its service tasks read the complaint once (issue #8), not once each.
 _KEPT = transaction_scope.key("complaint_steps.complaints")
+# … and its current dispatch, which the answer's form check and service task both need.
+_DISPATCHES = transaction_scope.key("complaint_steps.current_dispatches")
 
 
 def _complaint(data: dict[str, Any]) -> Complaint:
@@ -43,8 +45,12 @@ def _now(ctx: StepContext) -> datetime:
 
 
 def _current_assignment(complaint: Complaint) -> ComplaintAssignment | None:
-    return db.session.scalar(select(ComplaintAssignment).where(ComplaintAssignment.complaint_id == complaint.id)
-                             .order_by(ComplaintAssignment.id.desc()).limit(1))
+    kept: dict[int, ComplaintAssignment | None] = db.session.info.setdefault(_DISPATCHES, {})
+    if complaint.id not in kept:
+        kept[complaint.id] = db.session.scalar(
+            select(ComplaintAssignment).where(ComplaintAssignment.complaint_id == complaint.id)
+            .order_by(ComplaintAssignment.id.desc()).limit(1))
+    return kept[complaint.id]
 
 
 def _event(action: str, complaint: Complaint, ctx: StepContext, **detail: Any) -> None:
@@ -53,12 +59,9 @@ def _event(action: str, complaint: Complaint, ctx: StepContext, **detail: Any) -
 
 
 def _tell_student(complaint: Complaint, title: str) -> None:
-    if complaint.student_id is not None:
-        from app.models import User
-
-        student = db.session.get(User, complaint.student_id)
-        notifications.notify([student] if student else [], kind="complaint", title=title,
-                             link=f"/complaints/{complaint.id}")
+    if complaint.student_id is not None:  # a foreign key: the account exists
+        notifications.notify_ids([complaint.student_id], kind="complaint", title=title,
+                                 link=f"/complaints/{complaint.id}")
 
 
 @service("complaint_assign")
@@ -70,12 +73,14 @@ def assign(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> di
     previous = _current_assignment(complaint)
     if previous is not None and previous.outcome == "sent_back" and previous.department_id != department_id:
         previous.outcome = "sent_back_upheld"  # it really was misrouted: not the department's failure
-    db.session.add(ComplaintAssignment(complaint_id=complaint.id, department_id=department_id,
-                                       university_id=complaint.university_id, channel=complaint.channel,
-                                       assigned_by=ctx.actor_id, assigned_at=_now(ctx), due_at=due))
+    current = ComplaintAssignment(complaint_id=complaint.id, department_id=department_id,
+                                  university_id=complaint.university_id, channel=complaint.channel,
+                                  assigned_by=ctx.actor_id, assigned_at=_now(ctx), due_at=due)
+    db.session.add(current)
+    db.session.info.setdefault(_DISPATCHES, {})[complaint.id] = current
     complaint.status, complaint.department_id, complaint.answer_due = "assigned", department_id, due
     _event("complaint.assigned", complaint, ctx, department_id=department_id, deadline_days=days)
-    notifications.notify_role("department_handler", department_id, kind="complaint", title=f"新交办：{complaint.title}")
+    # The department's handlers are told by the answer task's own 新待办 (its title names the complaint).
     return {"answer_due": due.isoformat(), "department_id": department_id}
 
 
@@ -127,7 +132,8 @@ def answered(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> 
     complaint.status, complaint.answered_at = "answered", now
     _event("complaint.answered", complaint, ctx, department_id=assignment.department_id,
            on_time=now <= clock.as_utc(assignment.due_at))
-    _tell_student(complaint, f"您的诉求已答复，请评价：{complaint.title}")
+    # The student is told by the rating task's own 新待办 (请评价：title), which the BPMN creates exactly
+    # when there is a student.
     rate_due = now + timedelta(days=int(settings()["rating_days"]))
     return {"rate_due": rate_due.isoformat(), "has_student": complaint.student_id is not None}
 

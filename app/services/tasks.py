@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, and_, func, or_, select, union_all, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import Conflict, DomainError, Forbidden, NotVisible, ValidationFailed
@@ -143,7 +143,9 @@ def inbox(user: User, q: InboxQuery) -> tuple[list[HumanTask], int]:
 
 
 def task_for(user: User, task_id: int) -> HumanTask:
-    task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id, visible_clause(user)))
+    # With its instance in the same query: every caller reads it (the form context, the step's state).
+    task = db.session.scalar(select(HumanTask).where(HumanTask.id == task_id, visible_clause(user))
+                             .options(joinedload(HumanTask.instance)))
     if task is None:
         raise NotVisible("任务不存在或无权查看")
     return task

@@ -12,6 +12,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from app.engine import runner
 from app.engine.results import StepResult
@@ -211,16 +212,18 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
 
 
 def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime) -> None:
-    open_rows = {t.engine_task_id: t for t in db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.status == "ready"))}
-    ready = {t.task_id: t for t in result.ready_tasks}
-    for engine_id, row in open_rows.items():
-        if engine_id not in ready:
+    """Rows for the human tasks the step made ready; the rows of those it closed are cancelled. What the
+    rows held before is what the engine had ready before (result.closed_tasks): nothing is read back."""
+    if result.closed_tasks:
+        for row in db.session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance.id, HumanTask.status == "ready",
+                HumanTask.engine_task_id.in_(result.closed_tasks))):
             row.status = "cancelled"
             audit.record("task.cancelled", "instance", instance.id, org_id=instance.org_id,
                          task_id=row.id, bpmn_id=row.bpmn_id)
+    ready = {t.task_id: t for t in result.ready_tasks}
     for engine_id, item in ready.items():
-        if engine_id in open_rows:
+        if engine_id in result.previous_ready:
             continue
         org_id, assignee_id = _existing(Org, item.org_id), _existing(User, item.assignee_id)
         if (org_id, assignee_id) != (_as_int(item.org_id), _as_int(item.assignee_id)):
@@ -245,31 +248,37 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
 def _existing(model: type[Org] | type[User], value: Any) -> int | None:
     """The id if such a row exists (ids are 32-bit: a larger number names nothing, and is not asked)."""
     row_id = _as_int(value)
-    if row_id is None or not 0 < row_id < 2**31 or db.session.get(model, row_id) is None:
+    if row_id is None or not 0 < row_id < 2**31:
         return None
-    return row_id
+    if db.session.identity_map.get(identity_key(model, row_id)) is not None:
+        return row_id
+    return row_id if db.session.scalar(select(model.id).where(model.id == row_id)) is not None else None
 
 
 def _notify_new_task(task: HumanTask) -> None:
-    if task.assignee_id is not None:
-        user = db.session.get(User, task.assignee_id)
-        users = [user] if user is not None else []
+    title, link = f"新待办：{task.title}", f"/tasks/{task.id}"
+    if task.assignee_id is not None:  # an existing account (_existing checked it)
+        notifications.notify_ids([task.assignee_id], kind="task.new", title=title, link=link)
     else:
-        users = notifications.users_with_role(task.role, task.org_id)
-    notifications.notify(users, kind="task.new", title=f"新待办：{task.title}", link=f"/tasks/{task.id}")
+        notifications.notify_role(task.role, task.org_id, kind="task.new", title=title, link=link)
 
 
 def _project_timers(instance: ProcessInstance, result: StepResult, now: datetime) -> None:
-    pending = {t.engine_task_id: t for t in db.session.scalars(
-        select(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending"))}
-    waiting = {t.task_id: t for t in result.timers}
-    for engine_id, row in pending.items():
-        if engine_id not in waiting:
-            fired = clock.as_utc(row.due_at) <= now and result.status != "cancelled"
-            row.status, row.fired_at = ("fired", now) if fired else ("cancelled", None)
-    for engine_id, item in waiting.items():
-        if engine_id not in pending:
-            db.session.add(Timer(instance_id=instance.id, engine_task_id=engine_id, bpmn_id=item.bpmn_id,
+    """Pending rows for the timers the step started; those of the timers it left behind are marked
+    fired (when due) or cancelled. ORM-enabled updates: a timer row the scheduler holds sees its new
+    status (timers.fire_due checks it)."""
+    waiting = {t.task_id for t in result.timers}
+    gone = [t for t in result.previous_timers if t.task_id not in waiting]
+    fired = [t.task_id for t in gone if clock.as_utc(t.due_at) <= now and result.status != "cancelled"]
+    dropped = [t.task_id for t in gone if t.task_id not in fired]
+    for ids, values in ((fired, {"status": "fired", "fired_at": now}), (dropped, {"status": "cancelled"})):
+        if ids:
+            db.session.execute(update(Timer).where(Timer.instance_id == instance.id, Timer.status == "pending",
+                                                   Timer.engine_task_id.in_(ids)).values(**values))
+    started = {t.task_id for t in result.previous_timers}
+    for item in result.timers:
+        if item.task_id not in started:
+            db.session.add(Timer(instance_id=instance.id, engine_task_id=item.task_id, bpmn_id=item.bpmn_id,
                                  due_at=item.due_at, status="pending"))
 
 

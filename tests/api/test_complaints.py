@@ -41,6 +41,27 @@ def test_assign_answer_and_a_satisfied_rating_closes_it_resolved(campus) -> None
     assert [t["label"] for t in closed["timeline"]] == ["已受理", "已转办", "已答复", "学生已评价", "已办结"]
 
 
+def _notes(campus: Campus, username: str) -> list[tuple[str, str | None]]:
+    with campus.app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return [(n.title, n.link) for n in db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id))]
+
+
+def test_each_step_tells_the_next_person_once_with_a_link_to_their_task(campus) -> None:
+    cid = campus.file()
+    triage = campus.task("disp", cid)
+    assert _notes(campus, "disp") == [(f"新待办：{triage['title']}", f"/tasks/{triage['id']}")]
+    campus.assign(cid)
+    answer = campus.task("logi", cid)
+    # one notice for the dispatch (it used to be two: 新交办 from the service task and the new task's 新待办)
+    assert _notes(campus, "logi") == [("新待办：答复：宿舍热水器坏了", f"/tasks/{answer['id']}")]
+    assert _notes(campus, "aca") == []  # another department's handler
+    campus.answer(cid)
+    rate = campus.task("stu", cid, scope="mine")
+    assert _notes(campus, "stu") == [("新待办：请评价：宿舍热水器坏了", f"/tasks/{rate['id']}")]
+
+
 def test_merge_sends_the_student_to_the_surviving_ticket(campus) -> None:
     first = campus.file()
     second = campus.file("stu2", title="3号楼没有热水", content="3号楼热水器坏了，已经好几天。")

@@ -103,6 +103,21 @@ def test_return_loops_back_to_the_university_and_approve_completes(actors, clien
         "buaa", "op1", "buaa", "op1"]
 
 
+def test_prefer_return_minimal_answers_a_completion_without_the_history(actors, client) -> None:
+    """RFC 7240: a client moving on to the next task asks for less; without the header, the whole instance."""
+    _, review = actors.submitted()
+    returned = client.post(f"/api/v1/tasks/{review['id']}/complete", json={"data": {"decision": "return",
+                           "comment": "请补充"}}, headers={**actors["op1"], "Prefer": "respond-async, return=minimal"})
+    body = returned.get_json()
+    assert returned.status_code == 200 and returned.headers["Preference-Applied"] == "return=minimal"
+    assert "history" not in body and body["status"] == "running"
+    [again] = [t for t in body["tasks"] if t["status"] == "ready"]
+    assert again == actors.inbox("buaa")[0] | {"form": None}  # the next task, as the inbox lists it
+    full = actors.complete("buaa", again["id"], SUBMIT)
+    assert "Preference-Applied" not in full.headers
+    assert [h["action"] for h in full.get_json()["history"]][:2] == ["instance.started", "task.created"]
+
+
 def test_completed_task_cannot_be_completed_again(actors) -> None:
     _, review = actors.submitted()
     assert actors.complete("op1", review["id"], {"decision": "approve"}).status_code == 200

@@ -42,7 +42,8 @@ def _inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
 
         monkeypatch.setattr(db.session, "commit", commit)
     elif point == "notify":  # a side effect of the step (the new task's notifications) fails
-        monkeypatch.setattr(notifications, "notify", fail)
+        for entry in ("notify", "notify_ids", "notify_role"):
+            monkeypatch.setattr(notifications, entry, fail)
     else:  # the projection of tasks or timers fails half-way through writing the step
         monkeypatch.setattr(workflows, point, fail)
 
