@@ -1,4 +1,5 @@
-"""Flask commands: create-user, seed-demo, timers fire, processes deploy, metrics rebuild, scheduler."""
+"""Flask commands: create-user, seed-demo, timers fire, processes deploy, metrics rebuild, hot-topics index,
+scheduler."""
 
 from __future__ import annotations
 
@@ -162,6 +163,26 @@ def metrics_rebuild_command() -> None:
     click.echo(f"complaint_rollup rebuilt: {rows} rows")
 
 
+hot_topics_group = AppGroup("hot-topics", help="Hot topics (keyword trends of the complaints).")
+
+
+@hot_topics_group.command("index")
+@click.option("--rebuild", is_flag=True,
+              help="empty the index first and segment every complaint again (after a change of the stop-word "
+                   "list or of jieba)")
+@click.option("--batch", type=click.IntRange(1, 10_000), default=None,
+              help="complaints segmented and written per transaction")
+def hot_topics_index_command(rebuild: bool, batch: int | None) -> None:
+    """Put every complaint not yet in the hot-topic keyword index into it (the first deployment, after a
+    bulk load or a restore of an older backup; the hourly spike scan indexes new complaints by itself)."""
+    from app.services import hot_topics
+
+    if rebuild:
+        hot_topics.clear_index()
+    indexed = hot_topics.index_pending(batch=batch)
+    click.echo(f"hot-topic keyword index: {indexed} complaint(s) indexed, {hot_topics.pending_count()} pending")
+
+
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
@@ -237,6 +258,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(instances_group)
     app.cli.add_command(indicators_group)
     app.cli.add_command(metrics_group)
+    app.cli.add_command(hot_topics_group)
     app.cli.add_command(scheduler_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

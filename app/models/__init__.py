@@ -19,6 +19,7 @@ from app.models.complaint import (
     ComplaintFollowUp,
     ComplaintReply,
 )
+from app.models.complaint_keyword import ComplaintKeyword
 from app.models.complaint_rollup import ComplaintRollup
 from app.models.human_task import TASK_STATUSES, HumanTask
 from app.models.indicator import (
@@ -69,6 +70,7 @@ __all__ = [
     "Complaint",
     "ComplaintAssignment",
     "ComplaintFollowUp",
+    "ComplaintKeyword",
     "ComplaintReply",
     "ComplaintRollup",
     "DeadlineNotice",

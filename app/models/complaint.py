@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models._base import Model
@@ -19,6 +19,9 @@ COMPLAINT_STATUSES = ("triage", "assigned", "answered", "closed")
 # How a closed complaint ended (the 三率 count these).
 RESOLUTIONS = ("resolved", "unresolved", "unrated", "out_of_scope", "merged")
 SATISFACTION = ("satisfied", "basically_satisfied", "unsatisfied")
+# Complaints whose keywords are not yet in the hot-topic index (app/models/complaint_keyword.py). The
+# psychological-hotline tickets are never indexed and stay out of it.
+KEYWORDS_PENDING = text("keywords_indexed_at IS NULL AND channel != 'psych_hotline'")
 
 
 class Complaint(Model):
@@ -26,6 +29,8 @@ class Complaint(Model):
     __table_args__ = (
         Index("ix_complaint_university_status", "university_id", "status"),
         Index("ix_complaint_university_created", "university_id", "created_at"),
+        Index("ix_complaint_keywords_pending", "created_at", "id", postgresql_where=KEYWORDS_PENDING,
+              sqlite_where=KEYWORDS_PENDING),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +58,8 @@ class Complaint(Model):
     answered_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     rated_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
+    # Set by the hot-topic indexing (services.hot_topics.index_pending), never when a complaint is filed.
+    keywords_indexed_at: Mapped[datetime | None] = mapped_column(TZDateTime)
 
     @property
     def confidential(self) -> bool:
