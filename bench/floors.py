@@ -2,7 +2,8 @@
 
 Engine floor: workflows/complaint.bpmn driven by SpiffWorkflow alone, in memory, with one
 serialize + JSON encode / JSON decode + deserialize per step (what any web app storing state between
-requests must do at least). The spec is left out of the stored dict and re-attached, as the app does;
+requests must do at least). The spec is left out of the stored dict (not even converted: the app's
+serializer configuration) and re-attached, as the app does;
 service tasks return canned results. A step = start, or one user task completed with engine steps.
 
 Database floor: the rows one complaint loop writes in the app (same tables, same row counts per step,
@@ -30,7 +31,8 @@ def _spiff() -> tuple[Any, Any]:
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
     from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
     from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    from app.engine.serializer import CONFIG
 
     now = datetime.now(UTC)
     results = {
@@ -48,7 +50,9 @@ def _spiff() -> tuple[Any, Any]:
     parser.add_bpmn_file(str(ROOT / "workflows" / "complaint.bpmn"))
     spec = parser.get_spec("complaint")
     subs = parser.get_subprocess_specs("complaint")
-    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    # Spiff's configuration as the app sets it: its workflow converter leaves the specs out instead of
+    # converting them to be dropped (the floor is the least a web app must do, the app does no more).
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CONFIG))
     return (spec, subs, Engine()), serializer
 
 
@@ -59,10 +63,7 @@ def engine_floor(seconds: float = 8.0, max_loops: int = 5000) -> dict[str, Any]:
     (spec, subs, engine), serializer = _spiff()
 
     def save(workflow: Any) -> str:
-        dct = serializer.to_dict(workflow)
-        dct.pop("spec", None)
-        dct.pop("subprocess_specs", None)
-        return json.dumps(dct)
+        return json.dumps(serializer.to_dict(workflow))
 
     def load(text: str) -> Any:
         dct = json.loads(text)

@@ -169,8 +169,16 @@ def _commit() -> None:
 def _apply(instance: ProcessInstance, result: StepResult, *, now: datetime, actor_id: int | None,
            action: str | None, detail: dict[str, Any] | None = None) -> None:
     try:
-        _write_step(instance, result, now=now, actor_id=actor_id, action=action, detail=detail)
+        # Performance: the step's rows go to the database in one flush, not one per query made on the way
+        # (every autoflush walks the session and runs the complaint rollup's hook).
+        with db.session.no_autoflush:
+            created = _write_step(instance, result, now=now, actor_id=actor_id, action=action, detail=detail)
         db.session.flush()
+        for row in created:  # now that they have ids
+            audit.record("task.created", "instance", instance.id, org_id=instance.org_id, task_id=row.id,
+                         bpmn_id=row.bpmn_id, role=row.role, task_org_id=row.org_id,
+                         due_at=row.due_at.isoformat() if row.due_at else None)
+            _notify_new_task(row)
         # Performance: remember the new state's diagram highlights on this object, for this row version
         # (instances.highlight), so answering with the instance does not deserialize the state again.
         instance._step_highlight = (instance.row_version, result.highlight)  # type: ignore[attr-defined]
@@ -181,7 +189,8 @@ def _apply(instance: ProcessInstance, result: StepResult, *, now: datetime, acto
 
 
 def _write_step(instance: ProcessInstance, result: StepResult, *, now: datetime, actor_id: int | None,
-                action: str | None, detail: dict[str, Any] | None) -> None:
+                action: str | None, detail: dict[str, Any] | None) -> list[HumanTask]:
+    """The step's changes, unflushed; returns the human tasks it created."""
     before = dict(instance.data or {})
     if result.task_count > MAX_TASKS_PER_INSTANCE:
         result.status = "error"
@@ -201,8 +210,9 @@ def _write_step(instance: ProcessInstance, result: StepResult, *, now: datetime,
                      **{k: v for k, v in event.items() if k != "type"})
     if result.status in {"completed", "cancelled"}:
         audit.record(f"instance.{result.status}", "instance", instance.id, org_id=instance.org_id)
-    _project_tasks(instance, result, now)
+    created = _project_tasks(instance, result, now)
     _project_timers(instance, result, now)
+    return created
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -211,9 +221,10 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
             if before.get(k) != after.get(k) and not k.startswith("private_")}
 
 
-def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime) -> None:
-    """Rows for the human tasks the step made ready; the rows of those it closed are cancelled. What the
-    rows held before is what the engine had ready before (result.closed_tasks): nothing is read back."""
+def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime) -> list[HumanTask]:
+    """Rows for the human tasks the step made ready (returned, not yet flushed); the rows of those it
+    closed are cancelled. What the rows held before is what the engine had ready before
+    (result.previous_ready, result.closed_tasks): nothing is read back."""
     if result.closed_tasks:
         for row in db.session.scalars(select(HumanTask).where(
                 HumanTask.instance_id == instance.id, HumanTask.status == "ready",
@@ -221,9 +232,9 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
             row.status = "cancelled"
             audit.record("task.cancelled", "instance", instance.id, org_id=instance.org_id,
                          task_id=row.id, bpmn_id=row.bpmn_id)
-    ready = {t.task_id: t for t in result.ready_tasks}
-    for engine_id, item in ready.items():
-        if engine_id in result.previous_ready:
+    created = []
+    for item in result.ready_tasks:
+        if item.task_id in result.previous_ready:
             continue
         org_id, assignee_id = _existing(Org, item.org_id), _existing(User, item.assignee_id)
         if (org_id, assignee_id) != (_as_int(item.org_id), _as_int(item.assignee_id)):
@@ -232,17 +243,14 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
             # foreign key (a 500 on PostgreSQL, or a timer that could never fire: issue #9).
             audit.record("task.unknown_org_or_assignee", "instance", instance.id, org_id=instance.org_id,
                          bpmn_id=item.bpmn_id, org=item.org_id, assignee=item.assignee_id)
-        row = HumanTask(instance_id=instance.id, engine_task_id=engine_id, bpmn_id=item.bpmn_id,
+        row = HumanTask(instance_id=instance.id, engine_task_id=item.task_id, bpmn_id=item.bpmn_id,
                         name=item.name[:200], title=item.title[:300], process_key=instance.process_key,
                         role=item.role, org_id=org_id, form_key=item.form_key or None,
                         assignee_id=assignee_id, status="ready", due_at=item.due_at,
                         created_at=now)
         db.session.add(row)
-        db.session.flush()
-        audit.record("task.created", "instance", instance.id, org_id=instance.org_id, task_id=row.id,
-                     bpmn_id=row.bpmn_id, role=row.role, task_org_id=row.org_id,
-                     due_at=row.due_at.isoformat() if row.due_at else None)
-        _notify_new_task(row)
+        created.append(row)
+    return created
 
 
 def _existing(model: type[Org] | type[User], value: Any) -> int | None:

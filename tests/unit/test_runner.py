@@ -1,6 +1,9 @@
 from datetime import datetime, timedelta
 
 import pytest
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from app.engine import runner, serializer, specs
 from app.engine.calendar import TZ, WorkCalendar
@@ -217,6 +220,18 @@ def test_state_is_compact_and_bound_to_its_version(flow, demo_xml, roles):
     for tampered in ({**state, "spiff": "1.4"}, {**state, "format": 99}, {"workflow": {}}):
         with pytest.raises(serializer.StateError):
             runner.highlight(flow.proc, tampered)
+
+
+def test_stored_state_is_spiffs_own_dict_without_the_specs(flow):
+    """The app's converter skips converting the specs it drops (issue #8): what it stores must be exactly
+    what Spiff's stock converter gives minus the specs, with a timer waiting and data on the tasks."""
+    submitted(flow)
+    workflow = serializer.load(flow.state, flow.proc, script_engine=None)
+    config = {**serializer.CONFIG, BpmnWorkflow: SPIFF_CONFIG[BpmnWorkflow]}  # Spiff's own workflow converter
+    stock = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config)).to_dict(workflow)
+    assert "spec" in stock and stock["tasks"]
+    del stock["spec"], stock["subprocess_specs"]
+    assert serializer.dump(workflow, flow.proc)["workflow"] == stock
 
 
 def unchecked(xml: str) -> specs.ProcessDef:
