@@ -9,7 +9,9 @@ deadlock between two writers of the same rows; a hot row is locked for the commi
 Nothing is stored per complaint: the base rows are the only copy, and `rebuild` (`flask metrics
 rebuild`, after a bulk load or a restore) recomputes the whole table from them in SQL with the same
 definitions. A Core UPDATE/DELETE of `complaint` or `complaint_assignment` bypasses the hook: the code
-has none; a bulk writer (bench/scale.py) calls `rebuild` afterwards."""
+has none that touches a column the figures read (hot_topics sets `keywords_indexed_at` only); a bulk
+writer (bench/scale.py) calls `rebuild` afterwards. A step that reads a complaint whole and locked anyway
+(complaint_steps) hands its share over (`note_loaded`) instead of the hook reading it a second time."""
 
 from __future__ import annotations
 
@@ -163,12 +165,30 @@ def _summed(parts: Iterable[dict[Key, Counts]]) -> dict[Key, Counts]:
 # the transaction first changed it (read under a row lock on PostgreSQL, so that two transactions
 # cannot both start from the same old state), and the new objects whose ids the next flush gives.
 _BEFORE, _NEW = transaction_scope.key("complaint_rollup.before"), transaction_scope.key("complaint_rollup.new")
+# Shares of complaints a step has already read whole and locked (note_loaded), for _before_flush to use
+# instead of reading them again.
+_LOADED = transaction_scope.key("complaint_rollup.loaded")
+
+
+def note_loaded(session: Session, complaint: Complaint, assignments: Sequence[ComplaintAssignment]) -> None:
+    """A complaint and all its dispatches, just read from the database under a row lock on the complaint
+    (FOR UPDATE), unchanged: its share as of now, so that the first flush touching it need not read it
+    again (issue #8: the step's own read serves both)."""
+    if any(inspect(obj).modified for obj in (complaint, *assignments)):
+        return  # not the database's state: let the flush hook read it
+    loaded: dict[int, dict[Key, Counts]] = session.info.setdefault(_LOADED, {})
+    loaded.setdefault(complaint.id, contribution({f: getattr(complaint, f) for f in COMPLAINT_FIELDS},
+                                                 [{f: getattr(a, f) for f in ASSIGNMENT_FIELDS} for a in assignments]))
 
 
 def _before_flush(session: Session, flush_context: Any, instances: Any) -> None:
     ids, pending = _touched(session)
     before: dict[int, dict[Key, Counts]] = session.info.setdefault(_BEFORE, {})
     unread = ids - before.keys()
+    loaded: dict[int, dict[Key, Counts]] = session.info.get(_LOADED, {})
+    for cid in unread & loaded.keys():
+        before[cid] = loaded[cid]
+    unread -= loaded.keys()
     if unread:
         read = _contributions(session.connection(), unread, lock=True)
         before.update({cid: read.get(cid, {}) for cid in unread})

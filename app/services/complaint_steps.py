@@ -11,12 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm.util import identity_key
 
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import HumanTask
 from app.models.complaint import Complaint, ComplaintAssignment, ComplaintFollowUp, ComplaintReply
-from app.services import audit, clock, notifications, transaction_scope, work_calendar
+from app.services import audit, clock, complaint_rollup, notifications, transaction_scope, work_calendar
 from app.services.complaints import settings
 from app.services.form_checks import form_check
 from app.services.service_tasks import StepContext, service
@@ -33,10 +34,30 @@ def _complaint(data: dict[str, Any]) -> Complaint:
     kept: dict[int, Complaint] = db.session.info.setdefault(_KEPT, {})
     complaint = kept.get(complaint_id)
     if complaint is None or complaint not in db.session:  # never a row the session let go of
-        complaint = db.session.get(Complaint, complaint_id)
+        complaint = _read(complaint_id)
     if complaint is None:
         raise LookupError(f"complaint {data.get('complaint_id')} not found")
     kept[complaint_id] = complaint
+    return complaint
+
+
+def _read(complaint_id: int) -> Complaint | None:
+    """The complaint with its dispatches in one statement, its row locked for the step (PostgreSQL): it
+    serves the step's checks and services, its current dispatch, and the rollup's share of the complaint
+    before the step (complaint_rollup.note_loaded), which the rollup would otherwise read again."""
+    fresh = db.session.identity_map.get(identity_key(Complaint, complaint_id)) is None
+    rows = db.session.execute(
+        select(Complaint, ComplaintAssignment)
+        .outerjoin(ComplaintAssignment, ComplaintAssignment.complaint_id == Complaint.id)
+        .where(Complaint.id == complaint_id).order_by(ComplaintAssignment.id)
+        .with_for_update(of=Complaint)).all()
+    if not rows:
+        return None
+    complaint = rows[0][0]
+    dispatches = [dispatch for _, dispatch in rows if dispatch is not None]
+    db.session.info.setdefault(_DISPATCHES, {}).setdefault(complaint_id, dispatches[-1] if dispatches else None)
+    if fresh:
+        complaint_rollup.note_loaded(db.session, complaint, dispatches)
     return complaint
 
 
