@@ -57,7 +57,7 @@ def _read(complaint_id: int) -> Complaint | None:
     dispatches = [dispatch for _, dispatch in rows if dispatch is not None]
     db.session.info.setdefault(_DISPATCHES, {}).setdefault(complaint_id, dispatches[-1] if dispatches else None)
     if fresh:
-        complaint_rollup.note_loaded(db.session, complaint, dispatches)
+        complaint_rollup.note_loaded(db.session(), complaint, dispatches)
     return complaint
 
 
