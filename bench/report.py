@@ -38,6 +38,12 @@ def ratios(result: dict[str, Any]) -> None:
     floors["db_ratio"] = round(app_cost / database, 2) if database else None
     worker = _get(result, "throughput.worker_cpu_ms_per_step")
     floors["worker_only_engine_ratio"] = round(worker / engine, 2) if worker and engine else None
+    # The ceiling the floors themselves set on this machine: completions/s if every step cost only the
+    # engine floor plus the database floor (no HTTP, no framework), all cores busy; 3 of the loop's 4
+    # steps are completions. A target above it cannot be met by this design on this machine.
+    cores = _get(result, "machine.cores")
+    if engine and database and cores:
+        floors["ceiling_completions_per_s"] = round(cores * 1000 / (engine + database) * 3 / 4, 1)
     verdicts = {}
     for key, (op, limit) in TARGETS.items():
         value = _get(result, key)
@@ -63,6 +69,7 @@ def table(result: dict[str, Any]) -> str:
         ("engine floor ms/step", _get(result, "floors.engine.cpu_ms_per_step")),
         ("database floor ms/step (client+server CPU)", _get(result, "floors.database.cpu_ms_per_step")),
         ("floors.db_ratio", _get(result, "floors.db_ratio")),
+        ("completions/s if steps cost only the floors", _get(result, "floors.ceiling_completions_per_s")),
         ("state KB after 1 / 5 reopens", f"{_get(result, 'memory.state_kb_after_1_reopen')} / "
                                          f"{_get(result, 'memory.state_kb_after_5_reopens')}"),
         ("scale.factor", _get(result, "scale.factor")),
