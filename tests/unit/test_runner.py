@@ -108,6 +108,19 @@ def test_timer_fires_at_due_time_on_the_injected_clock(flow):
     assert flow.data["overdue_notice"] == {"sent": True}
 
 
+def test_a_step_says_what_was_open_before_it(flow):
+    """A completed task is neither still open nor closed by the step; a task the step made ready is new."""
+    started = flow.start({"university_id": 7})
+    assert started.previous_ready == frozenset() and started.previous_timers == [] and started.closed_tasks == []
+    [submit] = started.ready_tasks
+    result = flow.complete("Task_submit", {"project_name": "书院社区"})
+    assert result.previous_ready == {submit.task_id} and result.closed_tasks == []
+    [review] = result.ready_tasks
+    again = flow.complete("Task_review", {"decision": "return", "comment": "补充"})
+    assert again.previous_ready == {review.task_id} and again.closed_tasks == []
+    assert [t.bpmn_id for t in again.previous_timers] == ["Timer_overdue"] and again.timers == []
+
+
 def test_completing_before_due_drops_the_timer(flow):
     submitted(flow)
     flow.complete("Task_review", {"decision": "approve"})
@@ -308,9 +321,13 @@ def variant(tmp_path, demo_xml, old, new):
 def test_interrupting_timer_cancels_the_review(tmp_path, demo_xml):
     flow = variant(tmp_path, demo_xml, 'cancelActivity="false"', 'cancelActivity="true"')
     submitted(flow)
+    [review] = flow.ready("Task_review")
     result = flow.advance(to=REVIEW_DUE)
     assert result.status == "completed" and result.ready_tasks == []
     assert any(e["type"] == "task_cancelled" and e["bpmn_id"] == "Task_review" for e in result.events)
+    # what the service layer's projection changes without reading its rows back
+    assert result.previous_ready == {review.task_id} and result.closed_tasks == [review.task_id]
+    assert [t.bpmn_id for t in result.previous_timers] == ["Timer_overdue"] and result.timers == []
     assert [name for name, _ in flow.calls] == ["notify"]
 
 
