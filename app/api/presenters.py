@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from app.extensions import db
 from app.models import HumanTask, ProcessInstance, User
 from app.services import forms, instances, tasks
 
 
 def task_view(task: HumanTask, *, with_form: bool = True, viewer: User | None = None,
               people: dict[int, str | None] | None = None) -> dict[str, Any]:
-    """`people`: _visible_people of the caller, when it has read them for many tasks at once; without
+    """`people`: instances.usernames of the caller, when it has read them for many tasks at once; without
     it the assignee is read here."""
     if people is None:
-        people = _visible_people(viewer, {task.assignee_id})
+        people = instances.usernames(viewer, {task.assignee_id})
     assignee = people.get(task.assignee_id) if task.assignee_id else None
     form = None
     if with_form and task.form_key and task.status == "ready":
@@ -31,21 +28,10 @@ def task_view(task: HumanTask, *, with_form: bool = True, viewer: User | None = 
     }
 
 
-def _visible_people(viewer: User | None, user_ids: set[int | None]) -> dict[int, str | None]:
-    """Usernames of these accounts by id; None for those the viewer may not identify
-    (instances.hidden_people); accounts that do not exist are left out."""
-    wanted = {i for i in user_ids if i}
-    if not wanted:
-        return {}
-    hidden = instances.hidden_people(viewer, wanted) if viewer is not None else set()
-    return {i: None if i in hidden else name
-            for i, name in db.session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
-
-
 def _actor_name(actor_id: int | None, people: dict[int, str | None]) -> str | None:
     if not actor_id or actor_id not in people:
         return None
-    return people[actor_id] or "学生"  # hidden from this viewer (instances.hidden_people)
+    return people[actor_id] or "学生"  # hidden from this viewer (instances.usernames)
 
 
 def instance_view(viewer: User, instance: ProcessInstance, *, with_history: bool = True) -> dict[str, Any]:
@@ -55,7 +41,7 @@ def instance_view(viewer: User, instance: ProcessInstance, *, with_history: bool
     task_rows = instances.all_tasks(instance)
     actor_ids: set[int | None] = {e.actor_id for e in events if e.actor_id}
     # One read of the people named in the history and the tasks, however many there are.
-    people = _visible_people(viewer, actor_ids | {t.assignee_id for t in task_rows})
+    people = instances.usernames(viewer, actor_ids | {t.assignee_id for t in task_rows})
     history = [{"at": e.at, "action": e.action,
                 "actor": _actor_name(e.actor_id, people),
                 "detail": e.detail} for e in events]

@@ -76,15 +76,33 @@ def all_tasks(instance: ProcessInstance) -> list[HumanTask]:
                                    .order_by(HumanTask.created_at, HumanTask.id)))
 
 
+def _names_students(viewer: User) -> bool:
+    return viewer.has_role("process_admin", "dispatcher")
+
+
 def hidden_people(viewer: User, user_ids: Any) -> set[int]:
     """Of these accounts in an instance's tasks and history, the ones this viewer may not identify:
     a student is named only to that student, dispatchers and process_admins (an anonymous complaint
     must not reveal its student to a department through the history). Pages show them as "学生"."""
     wanted = {i for i in user_ids if i is not None} - {viewer.id}
-    if not wanted or viewer.has_role("process_admin", "dispatcher"):
+    if not wanted or _names_students(viewer):
         return set()
     return set(db.session.scalars(select(UserRole.user_id).where(UserRole.user_id.in_(wanted),
                                                                   UserRole.role == "student")))
+
+
+def usernames(viewer: User | None, user_ids: Any) -> dict[int, str | None]:
+    """Usernames of these accounts by id, in one query; None for those `viewer` may not identify (the
+    rule of hidden_people; no viewer: all named); accounts that do not exist are left out."""
+    wanted = {i for i in user_ids if i}
+    if not wanted:
+        return {}
+    if viewer is None or _names_students(viewer):
+        rows = db.session.execute(select(User.id, User.username).where(User.id.in_(wanted)))
+        return {uid: name for uid, name in rows}
+    student = exists().where(UserRole.user_id == User.id, UserRole.role == "student")
+    marked = db.session.execute(select(User.id, User.username, student).where(User.id.in_(wanted)))
+    return {uid: None if is_student and uid != viewer.id else name for uid, name, is_student in marked}
 
 
 def stuck(limit: int = 200) -> list[ProcessInstance]:
