@@ -29,7 +29,7 @@ _HOME_ORG = {
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
-@click.option("--org-id", type=int, default=None, help="所属单位编号（高校角色必填）")
+@click.option("--org-id", type=click.IntRange(1, 2**31 - 1), default=None, help="所属单位编号（高校角色必填）")
 @click.option("--display-name", default=None)
 @click.option("--email", default=None)
 def create_user_command(username: str, password: str, roles: tuple[str, ...], org_id: int | None,

@@ -42,7 +42,10 @@ def _ids(value: Any, name: str, fields: dict[str, list[str]]) -> list[int]:
     values = value if isinstance(value, list | tuple) else [value]
     out: list[int] = []
     for item in values:
-        if isinstance(item, bool) or not (isinstance(item, int) or (isinstance(item, str) and item.isdigit())):
+        # A string of plain ASCII digits, at most 10 ("²" passes isdigit() and not int(); 5,000 digits
+        # are past what int() parses), else an int; the range is checked below.
+        digits = isinstance(item, str) and item.isascii() and item.isdigit() and len(item) <= 10
+        if isinstance(item, bool) or not (isinstance(item, int) or digits):
             fields[name] = ["须为文件编号"]
             return []
         number = int(item)

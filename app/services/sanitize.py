@@ -28,7 +28,8 @@ ATTRIBUTES = {
     "ol": {"start"},
 }
 MEDIA_PREFIX = "/media/posts/"
-MEDIA_SRC = re.compile(r"^/media/posts/(\d{1,12})$")
+MEDIA_SRC = re.compile(r"^/media/posts/([0-9]{1,10})$")  # ASCII: \d is any script's digit
+MAX_ID = 2**31 - 1  # file ids are 32-bit: a larger one is no file, and the database refuses to look
 MAX_INPUT_CHARS = 400_000  # what we agree to parse at all
 MAX_HTML_CHARS = 200_000  # what we agree to store
 _NUMERIC = {"width", "height", "colspan", "rowspan", "start"}
@@ -39,7 +40,8 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
     # ending a tag (html5ever does not escape them in attributes).
     value = value.strip().replace("<", "").replace(">", "")
     if tag == "img" and name == "src":
-        return value if MEDIA_SRC.match(value) else None
+        media = MEDIA_SRC.match(value)
+        return value if media and 0 < int(media.group(1)) <= MAX_ID else None
     if tag == "a" and name == "href":
         if value.startswith("//") or "\\" in value or any(ord(ch) < 32 for ch in value):
             return None  # protocol-relative or obfuscated: not a same-site path
@@ -47,7 +49,7 @@ def _attribute(tag: str, name: str, value: str) -> str | None:
             return value
         return None
     if name in _NUMERIC:
-        return value if value.isdigit() and 0 < int(value) <= 5000 else None
+        return value if value.isascii() and value.isdigit() and len(value) <= 10 and 0 < int(value) <= 5000 else None
     if name == "scope":
         return value if value in {"row", "col"} else None
     return value[:300]
@@ -67,7 +69,7 @@ _EMPTY_P = re.compile(r"<p>\s*</p>")
 # Editors and pasted pages use tags we do not keep but whose blocks we want: rename before cleaning.
 _RENAME = [(re.compile(r"<(/?)h1\b", re.I), r"<\1h2"), (re.compile(r"<(/?)h[56]\b", re.I), r"<\1h4"),
            (re.compile(r"<(/?)div\b", re.I), r"<\1p")]
-_IMG = re.compile(r'<img\b[^>]*?\ssrc="/media/posts/(\d+)"[^>]*>')
+_IMG = re.compile(r'<img\b[^>]*?\ssrc="/media/posts/([0-9]+)"[^>]*>')
 
 
 def clean(raw: str) -> str:

@@ -10,15 +10,11 @@ from app.errors import ValidationFailed
 from app.models import ORG_KINDS, ROLES
 from app.services import accounts
 from app.web.access import roles_required
+from app.web.numbers import id_arg, id_from
 from app.web.paging import page_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
 
 
 @bp.route("/orgs")
@@ -26,7 +22,7 @@ def _int_arg(name: str) -> int | None:
 def orgs() -> ResponseReturnValue:
     kind = request.args.get("kind") if request.args.get("kind") in ORG_KINDS else None
     page = page_number()
-    items, total = accounts.list_orgs(kind=kind, parent_id=_int_arg("parent_id"),
+    items, total = accounts.list_orgs(kind=kind, parent_id=id_arg("parent_id"),
                                       limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
     return render_template("admin/orgs.html", items=items, total=total, kind=kind, page=page,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1))
@@ -41,7 +37,7 @@ def new_org() -> ResponseReturnValue:
             org = accounts.create_org(
                 name=form.get("name", ""),
                 kind=form.get("kind", ""),
-                parent_id=int(form["parent_id"]) if form.get("parent_id", "").isdigit() else None,
+                parent_id=id_from(form.get("parent_id")),
                 province=form.get("province") or None,
                 school_type=form.get("school_type") or None,
                 actor_id=current_user.id,
@@ -74,7 +70,7 @@ def new_user() -> ResponseReturnValue:
                 username=form.get("username", ""),
                 password=form.get("password", ""),
                 display_name=form.get("display_name", ""),
-                org_id=int(form["org_id"]) if form.get("org_id", "").isdigit() else None,
+                org_id=id_from(form.get("org_id")),
                 roles=[r for r in form.getlist("roles") if r],
                 email=form.get("email") or None,
                 actor_id=current_user.id,

@@ -18,6 +18,7 @@ from flask_login import login_required
 from app.models import Org, User
 from app.services import accounts, clock, complaint_access, complaint_metrics, complaints, exports, hot_topics
 from app.web.complaints_common import user
+from app.web.numbers import id_arg
 
 bp = Blueprint("complaints_stats", __name__)
 MAX_WEEKS = 26
@@ -49,15 +50,10 @@ def _date(name: str) -> date | None:
         return None
 
 
-def _org_id() -> int | None:
-    text = request.args.get("org_id", "")
-    return int(text) if text.isdigit() and len(text) < 12 else None
-
-
 def _query() -> dict[str, Any]:
     """What the page was asked for: scope (checked), period (dates; the end date is included)."""
     viewer = user()
-    org_id = _org_id()
+    org_id = id_arg("org_id")
     scope = complaint_access.metrics_scope(viewer, org_id)
     start, end = _date("from"), _date("to")
     if start and end and end < start:
@@ -166,7 +162,7 @@ def topics() -> ResponseReturnValue:
     """Hot topics of the last weeks with a weekly sparkline and a spike badge (a department reads its
     university's, as the API does)."""
     viewer = user()
-    org_id = _org_id()
+    org_id = id_arg("org_id")
     scope = complaint_access.metrics_scope(viewer, org_id)
     university_id = scope["university_id"]
     if scope["department_id"] is not None:

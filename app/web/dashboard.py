@@ -19,6 +19,7 @@ from app.services import assessments, clock, dashboard, forecast
 from app.services.dashboard_pilots import MAP_NOTE
 from app.services.dashboard_scores import rounds_with_scores
 from app.web.access import roles_required
+from app.web.numbers import id_arg, ids_from
 
 bp = Blueprint("dashboard", __name__)
 ORDER = ("warnings", "pilots_by_province", "pilots_by_batch", "pilots_by_status", "application_pipeline",
@@ -33,19 +34,8 @@ def _user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-MAX_ID = 2**31 - 1
-
-
-def _id(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 11 and 0 < int(text) <= MAX_ID else None
-
-
-def _int_arg(name: str) -> int | None:
-    return _id(request.args.get(name, ""))
-
-
 def _ids_arg() -> list[int]:
-    return [i for i in (_id(v) for v in request.args.getlist("u")) if i is not None]
+    return ids_from(request.args.getlist("u"))
 
 
 def _card(key: str, title: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -71,24 +61,24 @@ def _render(scope: dashboard.Scope) -> ResponseReturnValue:
 @login_required
 def index() -> ResponseReturnValue:
     user = _user()
-    chosen = _int_arg("university_id")
+    chosen = id_arg("university_id")
     if chosen is not None and user.has_role(*dashboard.NATIONAL):
-        extra: dict[str, Any] = {"round_id": _int_arg("round_id")} if _int_arg("round_id") else {}
+        extra: dict[str, Any] = {"round_id": id_arg("round_id")} if id_arg("round_id") else {}
         return redirect(url_for(".university", university_id=chosen, **extra))
-    scope = dashboard.scope_for(user, round_id=_int_arg("round_id"))
+    scope = dashboard.scope_for(user, round_id=id_arg("round_id"))
     return _render(scope)
 
 
 @bp.route("/dashboard/universities/<int(max=2147483647):university_id>")
 @login_required
 def university(university_id: int) -> ResponseReturnValue:
-    return _render(dashboard.scope_for(_user(), university_id, round_id=_int_arg("round_id")))
+    return _render(dashboard.scope_for(_user(), university_id, round_id=id_arg("round_id")))
 
 
 @bp.route("/dashboard/data/<key>.<any(json, csv, xlsx):fmt>")
 @login_required
 def data(key: str, fmt: str) -> ResponseReturnValue:
-    scope = dashboard.scope_for(_user(), _int_arg("university_id"), round_id=_int_arg("round_id"),
+    scope = dashboard.scope_for(_user(), id_arg("university_id"), round_id=id_arg("round_id"),
                                 university_ids=_ids_arg())
     if fmt == "json":
         response = jsonify(dashboard.build(scope, key).as_json(scope))
@@ -103,7 +93,7 @@ def data(key: str, fmt: str) -> ResponseReturnValue:
 @roles_required(*dashboard.NATIONAL)
 def compare() -> ResponseReturnValue:
     ids = _ids_arg()
-    round_id = _int_arg("round_id")
+    round_id = id_arg("round_id")
     pilots = list(db.session.scalars(select(Org).where(Org.kind == "university", Org.pilot_status.in_(
         assessments.PILOT_STATUSES)).order_by(Org.province, Org.name)))
     cards, error = [], ""
@@ -120,7 +110,7 @@ def compare() -> ResponseReturnValue:
 @login_required
 def report(university_id: int) -> ResponseReturnValue:
     """A printable (PDF-ready: print it to PDF from the browser) report of one university."""
-    scope = dashboard.scope_for(_user(), university_id, round_id=_int_arg("round_id"))
+    scope = dashboard.scope_for(_user(), university_id, round_id=id_arg("round_id"))
     assert scope.university is not None
     sections = [dashboard.build(scope, key) for key in REPORT_KEYS]
     latest = db.session.scalar(select(Assessment).where(Assessment.university_id == university_id)

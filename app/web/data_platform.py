@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models import Assessment, Org, User
 from app.services import assessment_scoring, assessments, indicators
 from app.web.access import roles_required
+from app.web.numbers import ids_from, number
 
 bp = Blueprint("data_platform", __name__)
 STATUS_TONES = {"self_assessing": "secondary", "reviewing": "primary", "rectifying": "warning", "passed": "success",
@@ -101,18 +102,19 @@ def open_round() -> ResponseReturnValue:
         errors["self_due"] = ["请填写有效日期（YYYY-MM-DD）"]
         due = None
     days_text = form.get("review_days", "15").strip()
-    if not days_text.isdigit() or len(days_text) > 3:
+    days = number(days_text, high=999)  # the service says what range it takes
+    if days is None:
         errors["review_days"] = ["请填写 1–60 的整数"]
-    ids = [int(v) for v in form.getlist("university_ids") if v.isdigit() and len(v) < 10]
+    ids = ids_from(form.getlist("university_ids"))
     values: dict[str, Any] = {"name": form.get("name", ""), "self_due": form.get("self_due", ""),
                               "review_days": days_text, "note": form.get("note", ""), "university_ids": ids}
-    if errors or due is None:
+    if errors or due is None or days is None:
         if not ids:
             errors["university_ids"] = ["请至少选择一所试点高校"]
         return _render_rounds(errors, values, 422)
     try:
         round_ = assessments.open_round(_user(), name=values["name"], university_ids=ids, self_due=due,
-                                        review_days=int(days_text), note=values["note"])
+                                        review_days=days, note=values["note"])
     except ValidationFailed as exc:
         db.session.rollback()
         return _render_rounds(exc.fields, values, 422)

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import Assessment, User
 from app.services import assessment_evidence, assessment_review, assessment_scoring, assessments, uploads
 from app.web import lookups
+from app.web.numbers import ids_from, number
 
 bp = Blueprint("assessment_page", __name__)
 
@@ -90,8 +91,8 @@ def _self_entries(assessment: Assessment, form: Any, uploaded: dict[str, list[in
             continue
         if f"statement-{code}" not in form:
             continue  # not on the page that was posted
-        kept = [int(v) for v in form.getlist(f"keep-{code}") if v.isdigit() and len(v) < 10]
-        posts = [int(v) for v in form.getlist(f"posts-{code}") if v.isdigit() and len(v) < 10]
+        kept = ids_from(form.getlist(f"keep-{code}"))
+        posts = ids_from(form.getlist(f"posts-{code}"))
         entries.append({"code": code, "rating": form.get(f"rating-{code}") or None,
                         "statement": form.get(f"statement-{code}", ""),
                         "evidence_file_ids": list(dict.fromkeys(kept + uploaded.get(code, []))), "post_ids": posts})
@@ -130,7 +131,9 @@ def _score_entries(assessment: Assessment, form: Any) -> list[dict[str, Any]]:
         if f"score-{code}" not in form:
             continue
         text = form.get(f"score-{code}", "").strip()
-        score: Any = int(text) if text.isdigit() and len(text) < 4 else (None if text == "" else text)
+        score: Any = number(text, high=999)  # the service says which scores it takes
+        if score is None and text:
+            score = text  # not a number: the service refuses it with its message
         entries.append({"code": code, "score": score, "comment": form.get(f"comment-{code}", ""),
                         "needs_fix": form.get(f"fix-{code}") == "1"})
     return entries

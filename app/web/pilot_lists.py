@@ -14,6 +14,7 @@ from app.errors import NotVisible
 from app.models import APPLICATION_STATUSES, SCHOOL_TYPES
 from app.services import clock, exports, pilot_applications, pilots, review_windows, uploads
 from app.web.access import roles_required
+from app.web.numbers import number
 from app.web.paging import page_number
 from app.web.pilot_public import timeline_of
 
@@ -117,7 +118,7 @@ def plan(application_id: int) -> ResponseReturnValue:
 def _pilot_filters() -> tuple[dict[str, Any], dict[str, Any]]:
     args = request.args
     batch_text = args.get("batch", "")
-    batch = int(batch_text) if batch_text.isdigit() and len(batch_text) == 4 else None
+    batch = number(batch_text, low=1000, high=9999) if len(batch_text) == 4 else None  # a year
     shown = {"province": args.get("province", "") if args.get("province") in pilot_applications.provinces() else "",
              "school_type": args.get("school_type", "") if args.get("school_type") in SCHOOL_TYPES else "",
              "status": args.get("status", "") if args.get("status") in PILOT_STATUS else "",

@@ -18,6 +18,7 @@ from app.errors import ValidationFailed
 from app.models import HumanTask, PilotApplication, User
 from app.services import clock, pilot_applications, review_windows, tasks
 from app.web.access import roles_required
+from app.web.numbers import ids_from
 
 bp = Blueprint("pilot_review", __name__)
 READERS = ("moe_reviewer", "operator", "process_admin")
@@ -87,7 +88,7 @@ def batch() -> ResponseReturnValue:
 @roles_required("moe_reviewer")
 def decide() -> ResponseReturnValue:
     user = _user()
-    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit() and len(v) < 12]
+    ids = ids_from(request.form.getlist("task_ids"))
     decision = request.form.get("decision", "")
     comment = request.form.get("comment", "").strip()
     errors = {}

@@ -12,6 +12,7 @@ from app.errors import Forbidden, ValidationFailed
 from app.extensions import db
 from app.models import DEFAULT_REQUIRED_MODULES, User
 from app.services import clock, posts_deadlines
+from app.web.numbers import number
 
 bp = Blueprint("post_deadlines", __name__, url_prefix="/yurenhao/deadlines")
 CREATORS = ("moe_reviewer", "process_admin")
@@ -49,15 +50,15 @@ def index() -> ResponseReturnValue:
         raise Forbidden("只有思政司和平台管理员可以设置截止要求")
     fields: dict[str, list[str]] = {}
     designated, self_pilot = _date("due_designated", fields), _date("due_self_pilot", fields)
-    grace = request.form.get("grace_days", "21")
-    if not grace.isdigit():
+    grace = number(request.form.get("grace_days", "21"))  # the service says what range it takes
+    if grace is None:
         fields["grace_days"] = ["请填写整数天数"]
     try:
-        if fields or designated is None or self_pilot is None:
+        if fields or designated is None or self_pilot is None or grace is None:
             raise ValidationFailed("截止要求有误", fields)
         posts_deadlines.create(name=request.form.get("name", ""), due_designated=designated,
                                due_self_pilot=self_pilot, required_modules=request.form.getlist("required_modules"),
-                               grace_days=int(grace), actor_id=user.id)
+                               grace_days=grace, actor_id=user.id)
     except ValidationFailed as exc:
         db.session.rollback()
         return _page(user, exc.fields, 422)

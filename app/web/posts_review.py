@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import POST_MODULES, HumanTask, User
 from app.services import forms, posts, posts_review, showcase, tasks
 from app.web import lookups
+from app.web.numbers import id_from
 from app.web.paging import page_number
 
 bp = Blueprint("posts_review", __name__, url_prefix="/yurenhao/review")
@@ -116,8 +117,8 @@ def complete(task_id: int) -> ResponseReturnValue:
 @login_required
 def add_note(post_id: int) -> ResponseReturnValue:
     user = _reader()
-    back = request.form.get("task_id", "")
-    target = url_for(".review_page", task_id=int(back)) if back.isdigit() else url_for(".post_page", post_id=post_id)
+    back = id_from(request.form.get("task_id"))
+    target = url_for(".review_page", task_id=back) if back else url_for(".post_page", post_id=post_id)
     try:
         posts_review.add_comment(user, post_id, request.form.get("quote", ""), request.form.get("body", ""))
     except (ValidationFailed, Conflict) as exc:

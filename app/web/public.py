@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from app.models import POST_MODULES, SHOWCASE_KINDS
 from app.services import posts_media, posts_public, showcase, uploads
+from app.web.numbers import id_arg
 from app.web.paging import page_number
 
 bp = Blueprint("public", __name__)
@@ -66,15 +67,10 @@ def cached(render: Callable[[], str], mimetype: str = "text/html") -> Response:
     return response
 
 
-def _int_arg(name: str) -> int | None:
-    text = request.args.get(name, "")
-    return int(text) if text.isdigit() and len(text) < 10 else None
-
-
 def _filters() -> posts_public.Filters:
     module = request.args.get("module")
     return posts_public.Filters(
-        university_id=_int_arg("university_id"), province=(request.args.get("province") or "").strip()[:20] or None,
+        university_id=id_arg("university_id"), province=(request.args.get("province") or "").strip()[:20] or None,
         module=module if module in POST_MODULES else None, q=(request.args.get("q") or "").strip()[:50] or None)
 
 

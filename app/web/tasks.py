@@ -15,6 +15,7 @@ from app.models import HumanTask, User
 from app.services import clock, forms, instances, tasks
 from app.services.timers import REMIND_BEFORE
 from app.web import lookups, workflow_labels
+from app.web.numbers import ids_from
 from app.web.paging import page_number
 from app.web.redirects import same_site_path
 from app.web.workflow_labels import DECISIONS
@@ -164,7 +165,7 @@ def bulk() -> ResponseReturnValue:
     user = _user()
     scope = request.form.get("scope", "mine")
     back = url_for(".inbox", scope=scope if scope in TABS else "mine")
-    ids = [int(v) for v in request.form.getlist("task_ids") if v.isdigit() and len(v) < 12]
+    ids = ids_from(request.form.getlist("task_ids"))
     decision = request.form.get("decision", "")
     comment = request.form.get("comment", "").strip()
     if not ids:
