@@ -73,6 +73,7 @@ def table(result: dict[str, Any]) -> str:
         ("state KB after 1 / 5 reopens", f"{_get(result, 'memory.state_kb_after_1_reopen')} / "
                                          f"{_get(result, 'memory.state_kb_after_5_reopens')}"),
         ("scale.factor", _get(result, "scale.factor")),
+        ("scale.hot_topics_p95_ms (no target)", _get(result, "scale.hot_topics_p95_ms")),
         ("completion p50 ms at 1k / at full", f"{_get(result, 'scale.completion_at_1k.p50_ms')} / "
                                               f"{_get(result, 'scale.completion_at_full.p50_ms')}"),
         ("load average at start", result.get("load_average_at_start")),
