@@ -223,22 +223,31 @@ def view(user: User, complaint: Complaint) -> dict[str, Any]:
 
 
 def similar(user: User, complaint: Complaint, limit: int = 5) -> list[Complaint]:
-    """Open tickets of the same university and category sharing words with this one (triage hint)."""
+    """Open tickets of the same university and category sharing words with this one (triage hint): the
+    most words shared first, then the highest id. The words of this one and of the (at most 200 newest)
+    others are read from the hot-topic keyword index in one statement; only those not indexed (yet, or
+    psychological-hotline tickets, never indexed) are segmented, so it is what segmenting every text gives."""
     from app.services import hot_topics
 
     if not (user.has_role("dispatcher") and can_see(user, complaint)):
         raise NotVisible("诉求不存在或无权查看")
-    words = set(hot_topics.keywords(f"{complaint.title} {complaint.content}"))
-    candidates = db.session.scalars(select(Complaint).where(
+    candidates = (select(Complaint.id).where(
         Complaint.university_id == complaint.university_id, Complaint.category == complaint.category,
         Complaint.id != complaint.id, Complaint.status != "closed").order_by(Complaint.created_at.desc())
-        .limit(200)).all()
+        .limit(200))
+    found = hot_topics.keywords_of(or_(Complaint.id == complaint.id, Complaint.id.in_(candidates.scalar_subquery())))
+    own = found.pop(complaint.id, None)  # read with the others (None only for a complaint not written yet)
+    words = set(own if own is not None else hot_topics.keywords(f"{complaint.title} {complaint.content}"))
     scored = []
-    for other in candidates:
-        overlap = len(words & set(hot_topics.keywords(f"{other.title} {other.content}")))
+    for other_id, other_words in found.items():
+        overlap = len(words & set(other_words))
         if overlap:
-            scored.append((overlap, other.id, other))
-    return [other for _, _, other in sorted(scored, key=lambda s: (-s[0], -s[1]))[:limit]]
+            scored.append((overlap, other_id))
+    chosen = [other_id for _, other_id in sorted(scored, key=lambda s: (-s[0], -s[1]))[:limit]]
+    if not chosen:
+        return []
+    others = {other.id: other for other in db.session.scalars(select(Complaint).where(Complaint.id.in_(chosen)))}
+    return [others[other_id] for other_id in chosen]
 
 
 def open_tasks(user: User) -> list[tuple[HumanTask, Complaint]]:

@@ -12,6 +12,8 @@ snapshot: a scan committing meanwhile neither drops nor doubles a complaint), so
 moment those of segmenting every text. A complaint's title, content, channel, university and filing
 time never change once filed, and complaints are never deleted (a merged one still counts, as it always
 has; its rows would go with it through the foreign key), so a complaint is indexed once for good.
+The dispatcher's similar-complaints hint (complaints.similar) reads the keywords of the complaints it
+compares from the same index, the same way (`keywords_of`).
 
 Topics with equal counts are listed in the order they are first mentioned: by complaint (in filing
 order, its id), then by place in the text."""
@@ -29,11 +31,13 @@ from typing import Any
 import jieba
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Date,
     Integer,
     Select,
     String,
     Text,
+    case,
     cast,
     delete,
     func,
@@ -161,6 +165,33 @@ def clear_index() -> None:
                        .values(keywords_indexed_at=None))
     db.session.execute(delete(KEYWORD))
     db.session.commit()
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+def keywords_of(where: ColumnElement[bool]) -> dict[int, list[str]]:
+    """Complaint id → its keywords (those of `keywords(title content)`, in that order) of every complaint
+    matching `where`, in one statement (one snapshot): read from the index, segmenting live only the
+    complaints not indexed (not yet, or psychological-hotline tickets, which never are) and those with a
+    keyword too long for the index, as the counts do; so the same as segmenting every text."""
+    indexed = COMPLAINT.c.keywords_indexed_at.is_not(None)
+    joined = COMPLAINT.outerjoin(KEYWORD, (KEYWORD.c.complaint_id == COMPLAINT.c.id) & indexed)
+    live = ~indexed | (KEYWORD.c.position.is_not(None) & KEYWORD.c.keyword.is_(None))
+    rows = db.session.execute(
+        select(COMPLAINT.c.id, KEYWORD.c.keyword, case((live, 1), else_=0).label("live"),
+               case((live, COMPLAINT.c.title)).label("title"), case((live, COMPLAINT.c.content)).label("content"))
+        .select_from(joined).where(where).order_by(COMPLAINT.c.id, KEYWORD.c.position))
+    found: dict[int, list[str]] = {}
+    texts: dict[int, tuple[str, str]] = {}
+    for row in rows:
+        words = found.setdefault(row.id, [])
+        if row.live:
+            texts[row.id] = (row.title, row.content)
+        elif row.keyword is not None:
+            words.append(row.keyword)
+    for complaint_id, (title, content) in texts.items():
+        found[complaint_id] = _complaint_keywords(title, content)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- counting
