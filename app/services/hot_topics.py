@@ -300,6 +300,24 @@ def _index_for_scan() -> None:
                     "continue; `flask hot-topics index` does all at once)", indexed)
 
 
+# The transaction-scoped PostgreSQL advisory lock of the hour's warning pass ("hotscan" in ASCII).
+_SCAN_LOCK = 0x686F747363616E
+
+
+def _claim_hour(hour: str) -> bool:
+    """This scheduler's turn at the hour's warnings, once per hour. The hour's row has no organisation,
+    and a unique constraint lets two rows with a NULL through: with two schedulers both passed the first
+    check and both warned the ministry. On PostgreSQL the pass now runs under an advisory lock held to its
+    commit: the other scheduler skips the hour, or finds its row. (SQLite runs one scheduler.)"""
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session.scalar(
+            select(func.pg_try_advisory_xact_lock(_SCAN_LOCK))):
+        return False
+    if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == hour)):
+        return False
+    db.session.add(DeadlineNotice(subject=hour, org_id=None, kind="scan"))
+    return True
+
+
 def scan_spikes(at: datetime | None = None) -> int:
     """Warn each university's dispatchers of its spiking topics, and the ministry of national ones;
     each topic once per week. Performance (issue #8): the scheduler ticks every few seconds, so the scan
@@ -310,7 +328,9 @@ def scan_spikes(at: datetime | None = None) -> int:
     if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == hour)):
         return 0
     _index_for_scan()
-    db.session.add(DeadlineNotice(subject=hour, org_id=None, kind="scan"))
+    if not _claim_hour(hour):
+        db.session.rollback()
+        return 0
     week = _week_start(at).date().isoformat()
     warned = 0
     everywhere = _weekly_counts_everywhere(at)

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Complaint, ComplaintKeyword
+from app.models import Complaint, ComplaintKeyword, Notification, User
 from app.services import accounts, clock, hot_topics
 from tests.api.complaint_helpers import Campus
 
@@ -311,3 +311,44 @@ def test_two_scans_at_once_index_each_complaint_once(app, world, monkeypatch) ->
         assert per_complaint == {c.id: len(hot_topics.keywords(f"{c.title} {c.content}")) for c in complaints}
         assert list(hot_topics.weekly_counts(world.uni.id, NOW)[1].items()) == list(
             _segmented(world.uni.id, NOW).items())
+
+
+def test_two_schedulers_warn_of_a_national_spike_once(app, world, monkeypatch) -> None:
+    """Both pass the hour's first check and index before either warns (a barrier): the ministry is warned
+    of each spiking topic once, not once per scheduler (the hour's row has no organisation, which a
+    unique constraint does not stop twice)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite runs one scheduler; the PostgreSQL run of the suite covers this")
+    world.user("moe1", "moe_reviewer")
+    with app.app_context():
+        for _ in range(4):
+            _add(world.uni.id, "热水器损坏", NOW - timedelta(hours=3))
+        db.session.commit()
+    barrier = threading.Barrier(2, timeout=30)
+    index = hot_topics._index_for_scan
+
+    def together() -> None:
+        index()
+        barrier.wait()
+
+    monkeypatch.setattr(hot_topics, "_index_for_scan", together)
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def scan() -> None:
+        with app.app_context():
+            try:
+                results.append(hot_topics.scan_spikes(NOW))
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == [] and sorted(results)[0] == 0 and sorted(results)[1] >= 1
+    with app.app_context():
+        moe = db.session.scalar(select(User).where(User.username == "moe1"))
+        titles = db.session.scalars(select(Notification.title).where(Notification.user_id == moe.id)).all()
+        assert len(titles) == len(set(titles)) and any("热水器" in t for t in titles)
