@@ -32,6 +32,7 @@ def _holders(role: str, org_id: int | None) -> Select[Any] | None:
 
 
 def users_with_role(role: str, org_id: int | None) -> list[User]:
+    """The holders of `role` (see _holders) as accounts, for callers that need more than their ids."""
     holders = _holders(role, org_id)
     if holders is None:
         return []
