@@ -255,6 +255,26 @@ def test_flask_hot_topics_index_indexes_everything_pending(app, world) -> None:
         _assert_hand_computed(world)
 
 
+def _two_scans_at_once(app) -> tuple[list[int], list[BaseException]]:  # noqa: ANN001
+    """Two schedulers' hourly scans at NOW, each in its own thread: what each returned, what each raised."""
+    results: list[int] = []
+    errors: list[BaseException] = []
+
+    def scan() -> None:
+        with app.app_context():
+            try:
+                results.append(hot_topics.scan_spikes(NOW))
+            except BaseException as exc:  # noqa: BLE001 - reported by the callers' assertions
+                errors.append(exc)
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results, errors
+
+
 def test_two_scans_at_once_index_each_complaint_once(app, world, monkeypatch) -> None:
     """Two schedulers' hourly scans read the same pending complaints at the same moment (a barrier) and
     race to index them: each complaint is indexed by one of them, and the counts are exact."""
@@ -285,20 +305,7 @@ def test_two_scans_at_once_index_each_complaint_once(app, world, monkeypatch) ->
         return indexed[-1]
 
     monkeypatch.setattr(hot_topics, "index_pending", counted)
-    errors: list[BaseException] = []
-
-    def scan() -> None:
-        with app.app_context():
-            try:
-                hot_topics.scan_spikes(NOW)
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    _, errors = _two_scans_at_once(app)
     assert errors == [] and len(waited) == 2
     print(f"\nindexed by each scan: {indexed}")
     assert len(indexed) == 2 and sum(indexed) == 45
@@ -332,21 +339,7 @@ def test_two_schedulers_warn_of_a_national_spike_once(app, world, monkeypatch) -
         barrier.wait()
 
     monkeypatch.setattr(hot_topics, "_index_for_scan", together)
-    results: list[int] = []
-    errors: list[BaseException] = []
-
-    def scan() -> None:
-        with app.app_context():
-            try:
-                results.append(hot_topics.scan_spikes(NOW))
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
-                errors.append(exc)
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
+    results, errors = _two_scans_at_once(app)
     assert errors == [] and sorted(results)[0] == 0 and sorted(results)[1] >= 1
     with app.app_context():
         moe = db.session.scalar(select(User).where(User.username == "moe1"))
