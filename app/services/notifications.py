@@ -18,10 +18,11 @@ log = logging.getLogger(__name__)
 NOTIFICATION = cast(Table, Notification.__table__)  # statements on the table: no ORM work per call
 
 
-def _holders(role: str, org_id: int | None) -> Select[Any] | None:
-    """Ids of the active holders of `role`; for roles inside a university, only those of `org_id` (none
-    without one)."""
-    query = select(User.id).join(UserRole).where(UserRole.role == role, User.active.is_(True))
+def _holders(role: str, org_id: int | None, what: Any = User.id) -> Select[Any] | None:
+    """`what` (default: the ids) of the active holders of `role`; for roles inside a university, only
+    those of `org_id` (None without one: nobody)."""
+    query = select(what).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role,
+                                                                          User.active.is_(True))
     if role in ORG_SCOPED_ROLES:
         if org_id is None:
             return None
@@ -33,11 +34,8 @@ def _holders(role: str, org_id: int | None) -> Select[Any] | None:
 
 def users_with_role(role: str, org_id: int | None) -> list[User]:
     """The holders of `role` (see _holders) as accounts, for callers that need more than their ids."""
-    holders = _holders(role, org_id)
-    if holders is None:
-        return []
-    return list(db.session.scalars(select(User).where(User.id.in_(holders.scalar_subquery()))
-                                   .order_by(User.id)))
+    holders = _holders(role, org_id, User)
+    return [] if holders is None else list(db.session.scalars(holders.order_by(User.id)))
 
 
 def _row(kind: str, title: str, body: str, link: str | None) -> dict[str, Any]:
