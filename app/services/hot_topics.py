@@ -312,10 +312,14 @@ def _claim_hour(hour: str) -> bool:
     if db.session.get_bind().dialect.name == "postgresql" and not db.session.scalar(
             select(func.pg_try_advisory_xact_lock(_SCAN_LOCK))):
         return False
-    if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == hour)):
+    if _hour_done(hour):
         return False
     db.session.add(DeadlineNotice(subject=hour, org_id=None, kind="scan"))
     return True
+
+
+def _hour_done(hour: str) -> bool:
+    return bool(db.session.scalar(select(func.count()).where(DeadlineNotice.subject == hour)))
 
 
 def scan_spikes(at: datetime | None = None) -> int:
@@ -325,7 +329,7 @@ def scan_spikes(at: datetime | None = None) -> int:
     (`index_pending`), then counts every university and the nation in one pass over the index."""
     at = at or clock.now()
     hour = clock.as_utc(at).strftime("hot_topic_scan:%Y-%m-%dT%H")
-    if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == hour)):
+    if _hour_done(hour):  # checked again under the lock by _claim_hour; this spares indexing every tick
         return 0
     _index_for_scan()
     if not _claim_hour(hour):
