@@ -1,8 +1,9 @@
-"""Application factory: config → extensions → blueprints → CLI → scheduler. Wiring only."""
+"""Application factory: config → extensions → each domain's plugin → API and pages → CLI → scheduler.
+Wiring only."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
@@ -11,6 +12,9 @@ from werkzeug.routing import IntegerConverter
 
 from app.config import load_config, validate
 from app.extensions import csrf, db, login_manager, migrate
+
+if TYPE_CHECKING:
+    from app.workflow.plugins import Plugin
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,18 +35,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = _Int32
 
     db.init_app(app)
-    from app.services import complaint_rollup
-
-    complaint_rollup.install(db.session)  # the complaint figures' rollup, kept in each change's transaction
     migrate.init_app(app, db, directory=str(app.config.get("MIGRATIONS_DIR", _migrations_dir())))
     csrf.init_app(app)
     login_manager.init_app(app)
 
+    domains = _install_plugins(app)
     from app.api import init_api
     from app.web import init_web
 
-    init_api(app)
-    init_web(app)
+    init_api(app, [bp for plugin in domains for bp in plugin.api])
+    init_web(app, [bp for plugin in domains for bp in plugin.pages])
     app.before_request(_refuse_nul_characters)
     _register_error_handlers(app)
 
@@ -55,6 +57,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         start_scheduler(app)
     return app
+
+
+def _install_plugins(app: Flask) -> list[Plugin]:
+    """Each domain plugs into the core here, and only here: the core never names a domain. The order is
+    that of the pages, the API document's sections and the scheduler's scans."""
+    from app.assessment.plugin import plugin as assessment
+    from app.complaints.plugin import plugin as complaints
+    from app.dashboard.plugin import plugin as dashboard
+    from app.pilot.plugin import plugin as pilot
+    from app.posts.plugin import plugin as posts
+    from app.workflow import plugins
+    from app.workflow.plugin import plugin as workflow
+
+    domains = [workflow, pilot, posts, complaints, assessment, dashboard]
+    for plugin in domains:
+        plugins.install(plugin)
+        if plugin.init_app is not None:
+            plugin.init_app(app)
+    return domains
 
 
 class _Int32(IntegerConverter):
@@ -107,7 +128,7 @@ def _register_error_handlers(app: Flask) -> None:
         from flask import g
         from flask_login import current_user
 
-        from app.services import security_audit
+        from app.core import security_audit
 
         user = g.get("api_user") if wants_json() else (current_user if current_user.is_authenticated else None)
         security_audit.record_refusal(security_audit.Refusal(

@@ -12,9 +12,11 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from werkzeug.local import LocalProxy
 
+from app.core import accounts, clock
 from app.errors import ValidationFailed
+from app.install import seed_demo as seed
 from app.models import ROLES
-from app.services import accounts, clock, processes, seed, timers
+from app.workflow import processes, timers
 
 # Where an account lands when --org-id is not given, for roles that belong to a national body.
 _HOME_ORG = {
@@ -111,7 +113,7 @@ instances_group = AppGroup("instances", help="Process instances.")
 @instances_group.command("check")
 def instances_check_command() -> None:
     """Report instances stuck (running with nothing ready or waiting) or stopped on an error; exit 1 if any."""
-    from app.services import instances
+    from app.workflow import instances
 
     stuck, failed = instances.stuck(), instances.failed()
     for instance in stuck:
@@ -132,8 +134,8 @@ indicators_group = AppGroup("indicators", help="The indicator framework (提质�
 def indicators_load_command(path: Path | None) -> None:
     """Load the framework files of data/indicators/ (or PATH); an unchanged version is kept, a changed file
     under an existing version is refused (exit 1): a new edition needs a new version."""
+    from app.assessment import indicators
     from app.errors import DomainError
-    from app.services import indicators
 
     try:
         loaded = [indicators.load_file(path)] if path and path.is_file() else indicators.load_all(path or
@@ -155,8 +157,8 @@ metrics_group = AppGroup("metrics", help="The complaint figures (接诉即办三
 def metrics_rebuild_command() -> None:
     """Recompute the complaint figures' rollup from the complaints and their dispatches (after a bulk load
     or a restore; every change made through the app keeps it exact by itself)."""
+    from app.complaints import rollup as complaint_rollup
     from app.extensions import db
-    from app.services import complaint_rollup
 
     rows = complaint_rollup.rebuild(db.session.connection())
     db.session.commit()
@@ -175,7 +177,7 @@ hot_topics_group = AppGroup("hot-topics", help="Hot topics (keyword trends of th
 def hot_topics_index_command(rebuild: bool, batch: int | None) -> None:
     """Put every complaint not yet in the hot-topic keyword index into it (the first deployment, after a
     bulk load or a restore of an older backup; the hourly spike scan indexes new complaints by itself)."""
-    from app.services import hot_topics
+    from app.complaints import hot_topics
 
     if rebuild:
         hot_topics.clear_index()
@@ -198,7 +200,7 @@ def scheduler_command() -> None:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 def backup_command(path: Path) -> None:
     """Back up the database and the uploaded files into one new file PATH (a tar archive)."""
-    from app.services import backup
+    from app.core import backup
 
     try:
         summary = backup.backup(path)
@@ -214,7 +216,7 @@ def backup_command(path: Path) -> None:
 @click.option("--yes", is_flag=True, help="do not ask: replace the database now")
 def restore_command(path: Path, yes: bool) -> None:
     """Replace the database and put back the uploaded files from the backup PATH."""
-    from app.services import backup
+    from app.core import backup
 
     try:
         manifest = backup.read_manifest(path)
@@ -238,7 +240,7 @@ files_group = AppGroup("files", help="Uploaded files.")
 def files_strip_metadata_command(dry_run: bool) -> None:
     """Strip EXIF/GPS, XMP and text metadata from the images stored before uploads were stripped (each
     change audited; a second run changes nothing). Exit 1 if any image could not be read or stripped."""
-    from app.services import image_backfill
+    from app.core import image_backfill
 
     report = image_backfill.strip_stored(dry_run=dry_run)
     for ids, reason in report.failed:

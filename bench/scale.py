@@ -127,7 +127,7 @@ class Loader:
         ids = {t: self._next_id(t) for t in ("complaint", "process_instance", "complaint_assignment",
                                              "human_task", "audit_event", "notification")}
         campus = self.world.campuses[0]
-        from app.services.hot_topics import keywords
+        from app.complaints.hot_topics import keywords
 
         words = {category: keywords(f"{title} {content}") for category, (title, content) in TEXTS.items()}
         complaints, instances, assignments, tasks, audits, notes = [], [], [], [], [], []
@@ -256,7 +256,7 @@ class Loader:
         `flask metrics rebuild` does (INSERT … SELECT … GROUP BY over the base tables)."""
         from sqlalchemy import create_engine
 
-        from app.services.complaint_rollup import rebuild
+        from app.complaints.rollup import rebuild
 
         engine = create_engine(self.url)
         try:

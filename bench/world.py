@@ -40,7 +40,7 @@ def _cheap_hashing() -> None:
     """argon2id at minimal cost for benchmark accounts (logins are not what is measured)."""
     from argon2 import PasswordHasher
 
-    from app.services import passwords
+    from app.core import passwords
 
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
@@ -48,8 +48,10 @@ def _cheap_hashing() -> None:
 def build(url: str, *, universities: int, students_per_campus: int, prefix: str = "b") -> World:
     """Universities with the standard departments (data/departments.json), accounts and 24 h tokens;
     deploys the BPMN files."""
+    from app.core import accounts, auth
     from app.extensions import db
-    from app.services import accounts, auth, processes, seed
+    from app.install import seed_demo as seed
+    from app.workflow import processes
 
     _cheap_hashing()
     app = make_app(url)

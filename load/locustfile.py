@@ -184,7 +184,7 @@ def _prepare(env: dict[str, str]) -> None:
     flask("seed-demo")
     code = (
         "from app import create_app\n"
-        "from app.services import accounts, seed\n"
+        "from app.core import accounts\n"
         "from app.models import Org, User\n"
         "from app.extensions import db\n"
         "app = create_app()\n"
@@ -192,7 +192,8 @@ def _prepare(env: dict[str, str]) -> None:
         "    home = {u.username: u.org_id for u in db.session.scalars(db.select(User))}\n"
         f"    mix = {MIX!r}\n"
         "    demo = {'student': 'buaa_student', 'dispatcher': 'buaa_dispatch',\n"
-        "            'department_handler': 'buaa_logistics', 'university_admin': 'buaa_admin', 'operator': 'operator'}\n"
+        "            'department_handler': 'buaa_logistics', 'university_admin': 'buaa_admin',\n"
+        "            'operator': 'operator'}\n"
         "    for role, count in mix.items():\n"
         "        for i in range(count):\n"
         f"            accounts.create_user(username=f'load_{{role}}_{{i}}', password={PASSWORD!r},\n"

@@ -17,9 +17,10 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
+from app.core import accounts
 from app.extensions import db
 from app.models import Org, User
-from app.services import accounts, work_calendar
+from app.workflow import work_calendar
 
 PASSWORD = "test-pass-123"
 
@@ -39,7 +40,7 @@ def _cheap_password_hashing() -> Iterator[None]:
     """argon2id with minimal cost in tests: same algorithm and code path, milliseconds not 100s."""
     from argon2 import PasswordHasher
 
-    from app.services import passwords
+    from app.core import passwords
 
     original = passwords._hasher
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

@@ -19,9 +19,9 @@ from flask_migrate import upgrade
 from sqlalchemy import Column, MetaData, Table, create_engine, make_url, text
 
 from app import create_app
+from app.complaints import rollup as complaint_rollup
 from app.extensions import db
 from app.models._time import TZDateTime
-from app.services import complaint_rollup
 
 BEFORE_ROLLUP = "0008_indexes"
 

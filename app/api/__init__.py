@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
-from flask_smorest import Api
+from collections.abc import Sequence
 
-from app.api import (
-    assessments,
-    auth,
-    complaints,
-    dashboard,
-    indicators,
-    orgs,
-    pilot,
-    posts,
-    posts_public,
-    processes,
-    reports,
-    tasks,
-    users,
-)
+from flask import Flask, request
+from flask_smorest import Api, Blueprint
+
+from app.api import auth, orgs, users
 from app.api.auth_context import allowed_mimetypes, authenticate_request
 from app.errors import DomainError
 from app.extensions import csrf
 from app.schemas.common import ErrorSchema
 
 PREFIX = "/api/v1"
-BLUEPRINT_MODULES = (auth, orgs, users, processes, tasks, pilot, reports, complaints, posts, posts_public,
-                     indicators, assessments, dashboard)
+SHELL_BLUEPRINTS = (auth.blp, orgs.blp, users.blp)
 
 
 class PlatformApi(Api):
@@ -57,7 +44,8 @@ def _before_api_request() -> None:
     authenticate_request()
 
 
-def init_api(app: Flask) -> None:
+def init_api(app: Flask, domain_blueprints: Sequence[Blueprint]) -> None:
+    """The shell's endpoints (tokens, organisations, users), then those the domains' plugins bring."""
     api = PlatformApi(
         app,
         spec_kwargs={
@@ -68,8 +56,8 @@ def init_api(app: Flask) -> None:
             "security": [{"bearerAuth": []}],
         },
     )
-    for module in BLUEPRINT_MODULES:
-        api.register_blueprint(module.blp)
+    for blueprint in (*SHELL_BLUEPRINTS, *domain_blueprints):
+        api.register_blueprint(blueprint)
         # The API authenticates with bearer tokens, not cookies, so cookie CSRF does not apply.
-        csrf.exempt(module.blp)
+        csrf.exempt(blueprint)
     app.before_request(_before_api_request)

@@ -4,8 +4,8 @@ from flask import g, request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import current_user, public
+from app.core import auth
 from app.schemas.auth import MeSchema, TokenRequestSchema, TokenSchema
-from app.services import auth
 
 blp = Blueprint("api_auth", __name__, url_prefix="/api/v1", description="认证：令牌的签发与吊销")
 

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, request
 
+from app.core import auth
 from app.errors import Forbidden, Unauthenticated
 from app.models import User
-from app.services import auth
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -3,8 +3,8 @@
 from flask_smorest import Blueprint
 
 from app.api.auth_context import current_user, require_roles
+from app.core import accounts
 from app.schemas.orgs import OrgCreateSchema, OrgListArgs, OrgPageSchema, OrgSchema
-from app.services import accounts
 
 blp = Blueprint("api_orgs", __name__, url_prefix="/api/v1",
                 description="单位（部委、运营方、高校、院系部门）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.models import HumanTask, ProcessInstance, User
-from app.services import forms, instances, tasks
+from app.workflow import forms, instances, tasks
 
 
 def task_view(task: HumanTask, *, with_form: bool = True, viewer: User | None = None,

@@ -3,8 +3,8 @@
 from flask_smorest import Blueprint
 
 from app.api.auth_context import require_roles
+from app.core import accounts
 from app.schemas.users import UserCreateSchema, UserSchema
-from app.services import accounts
 
 blp = Blueprint("api_users", __name__, url_prefix="/api/v1", description="用户账号")
 

@@ -12,8 +12,9 @@ import threading
 
 from flask import Flask
 
+from app.core import housekeeping, notifications
 from app.extensions import scheduler
-from app.services import housekeeping, notifications, timers
+from app.workflow import timers
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.core import accounts
 from app.errors import ValidationFailed
 from app.models import ORG_KINDS, ROLES
-from app.services import accounts
 from app.web.access import roles_required
 from app.web.numbers import id_arg, id_from
 from app.web.paging import page_number

@@ -6,8 +6,8 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.core import auth
 from app.errors import TooManyAttempts, Unauthenticated
-from app.services import auth
 from app.web.redirects import same_site_path
 
 bp = Blueprint("auth", __name__)

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.services import notifications
+from app.core import notifications
 
 bp = Blueprint("notifications", __name__)
 SHOWN = 100

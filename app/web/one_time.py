@@ -8,7 +8,7 @@ from flask import Blueprint, Response, make_response, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.services import one_time_secrets
+from app.core import one_time_secrets
 from app.web.redirects import same_site_path
 
 bp = Blueprint("one_time", __name__)

@@ -6,9 +6,12 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user
 
+from app.core import auth
 from app.errors import ValidationFailed
-from app.services import auth, posts_public, showcase, stats
-from app.web import public
+from app.pilot import stats
+from app.posts import public as posts_public
+from app.posts import showcase
+from app.web import page_cache
 
 bp = Blueprint("pages", __name__)
 
@@ -22,7 +25,7 @@ def home() -> ResponseReturnValue:
         featured, _ = showcase.admitted(limit=5)
         return render_template("home.html", pilots=stats.pilot_summary(), latest=latest, featured=featured,
                                by_province=posts_public.pilots_by_province())
-    return public.cached(render)
+    return page_cache.cached(render, posts_public.version)
 
 
 @bp.route("/account", methods=["GET"])

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask.testing import FlaskClient
 
-from app.services import clock
+from app.core import clock
 from tests.conftest import World, bearer
 
 BJ = clock.SHANGHAI

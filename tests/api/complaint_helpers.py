@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from types import SimpleNamespace
 
-from app.services import accounts, clock
+from app.core import accounts, clock
 from tests.conftest import PASSWORD, bearer
 
 BJ = clock.SHANGHAI

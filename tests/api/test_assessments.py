@@ -9,9 +9,10 @@ import json
 import pytest
 from sqlalchemy import select
 
+from app.assessment import indicators
+from app.core import clock
 from app.extensions import db
 from app.models import Notification, Post, ProcessInstance, User
-from app.services import clock, indicators
 from tests.api.assessment_helpers import NOW, Env
 from tests.conftest import bearer
 

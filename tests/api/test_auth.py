@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from app.core import clock
 from app.extensions import db
 from app.models import User
-from app.services import clock
 from tests.conftest import PASSWORD, bearer
 
 

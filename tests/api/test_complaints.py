@@ -211,8 +211,8 @@ def test_another_universitys_dispatcher_sees_nothing(campus) -> None:
 
 
 def test_sampled_complaints_get_a_follow_up_call_recorded_in_its_own_table(campus, monkeypatch) -> None:
+    from app.complaints import cases as complaints
     from app.models import ComplaintFollowUp
-    from app.services import complaints
 
     monkeypatch.setitem(complaints.settings(), "follow_up_rate", 1.0)  # every closed complaint is sampled
     cid = campus.file()

@@ -7,7 +7,7 @@ import io
 
 from openpyxl import load_workbook
 
-from app.services import exports
+from app.core import exports
 from tests.api.test_pilot_applications import FORM
 from tests.conftest import bearer
 

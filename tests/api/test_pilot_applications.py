@@ -8,9 +8,9 @@ from io import BytesIO
 import pytest
 from sqlalchemy import select
 
+from app.core import clock, mailer
 from app.extensions import db
 from app.models import AuditEvent, Notification, OneTimeSecret, Org, User
-from app.services import clock, mailer
 from tests.conftest import bearer
 
 BJ = clock.SHANGHAI

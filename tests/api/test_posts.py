@@ -8,9 +8,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.core import clock
 from app.extensions import db
 from app.models import Notification, User
-from app.services import clock
 from tests.conftest import bearer
 
 BJ = clock.SHANGHAI

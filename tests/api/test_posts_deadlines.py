@@ -7,9 +7,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from app.core import accounts, clock
 from app.extensions import db
 from app.models import AuditEvent, Notification, Org, User
-from app.services import accounts, clock
 from tests.conftest import bearer
 
 BJ = clock.SHANGHAI

@@ -12,8 +12,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import event
 
+from app.complaints import steps as complaint_steps
 from app.extensions import db
-from app.services import complaint_steps
 from tests.api.complaint_helpers import DORM, Campus
 
 # Statements per call, as the benchmark's clients make them (completions with `Prefer: return=minimal`).

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from app.services import clock
+from app.core import clock
 from tests.api.workflow_helpers import SUBMIT, Actors
 
 

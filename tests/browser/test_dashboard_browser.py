@@ -8,9 +8,10 @@ from datetime import date, datetime
 
 import pytest
 
+from app.assessment import indicators
+from app.core import clock
 from app.extensions import db
 from app.models import Assessment, AssessmentRound
-from app.services import clock, indicators
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

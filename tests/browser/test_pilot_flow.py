@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from app.services import clock
+from app.core import clock
 from tests.conftest import PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser

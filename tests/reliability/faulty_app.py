@@ -15,7 +15,7 @@ from typing import Any
 
 from app import create_app
 from app.extensions import db
-from app.services import workflows
+from app.workflow import steps as workflows
 
 app = create_app()
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, text
 
+from app.core import backup
 from app.extensions import db
-from app.services import backup
 from tests.api.workflow_helpers import SUBMIT, Actors
 from tests.conftest import bearer
 from tests.security.matrix_world import png

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
 
+from app.core import notifications
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer
-from app.services import notifications, timers, workflows
+from app.workflow import steps as workflows
+from app.workflow import timers
 from tests.api.workflow_helpers import Actors
 from tests.reliability.helpers import clone_instance, snapshot, timer_fired_events
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.services import workflows
+from app.workflow import steps as workflows
 from tests.api.workflow_helpers import Actors
 from tests.conftest import login
 

@@ -18,7 +18,7 @@ from app.engine import runner, serializer
 from app.engine.script_engine import SafeScriptEngine, ServiceRegistry
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Notification, ProcessInstance, Timer, User
-from app.services import processes, tasks, timers, work_calendar
+from app.workflow import processes, tasks, timers, work_calendar
 from tests.api.workflow_helpers import Actors
 from tests.conftest import bearer
 from tests.reliability.helpers import snapshot, timer_fired_events

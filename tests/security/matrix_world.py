@@ -18,9 +18,9 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.core import accounts, auth, uploads
 from app.extensions import db
 from app.models import ApiToken, Complaint, HumanTask, PilotApplication, User
-from app.services import accounts, auth, uploads
 from tests.api.complaint_helpers import DORM
 from tests.api.workflow_helpers import SUBMIT
 from tests.conftest import World, bearer, csrf_from, login

@@ -109,7 +109,7 @@ def _token(mw: MatrixWorld, side: str, role: str) -> dict[str, Any]:
     name = mw.username(role) if side == "own" else mw.side("other").people["student"]
     with mw.app.app_context():
         user = db.session.scalar(select(User).where(User.username == (name or "student")))
-        from app.services import auth
+        from app.core import auth
 
         return {"token_id": db.session.scalar(select(ApiToken.id).where(
             ApiToken.token_hash == auth._digest(auth.issue_token(user).token)))}

@@ -20,9 +20,9 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.config import load_config
+from app.core import passwords
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import passwords
 from tests.conftest import PASSWORD, ROOT, bearer, csrf_from, login
 
 TEMPLATES = ROOT / "app" / "templates"
@@ -31,7 +31,7 @@ TEMPLATES = ROOT / "app" / "templates"
 def test_passwords_are_argon2id_with_at_least_owasps_parameters(app) -> None:
     with app.app_context():
         assert passwords.hash_password("Correct-horse-9").startswith("$argon2id$")
-    production = PasswordHasher()  # what app/services/passwords.py builds outside the test suite
+    production = PasswordHasher()  # what app/core/passwords.py builds outside the test suite
     assert production.type is Type.ID
     # OWASP Password Storage Cheat Sheet: m=19 MiB, t=2, p=1 (or more memory for fewer passes)
     assert production.memory_cost >= 19 * 1024 and production.time_cost >= 2
@@ -188,12 +188,12 @@ def test_repeating_a_refused_request_is_logged_once_a_minute(app, client, world)
     assert count == 6  # the repeated request once, and each different one once
 
 
-@pytest.mark.parametrize("path", [Path("app/services/security_audit.py")])
+@pytest.mark.parametrize("path", [Path("app/core/security_audit.py")])
 def test_the_refusal_log_never_breaks_the_answer(app, client, world, monkeypatch, path) -> None:
     """If the audit write fails, the caller still gets the 403, not a 500."""
     from sqlalchemy.exc import OperationalError
 
-    from app.services import audit
+    from app.core import audit
 
     assert (ROOT / path).is_file()
     world.user("stu", "student")

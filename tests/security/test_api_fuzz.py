@@ -29,9 +29,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from sqlalchemy import select
 
+from app.core import auth
 from app.extensions import db
 from app.models import Complaint, HumanTask, Post, ProcessInstance, User
-from app.services import auth
 from tests.api.complaint_helpers import DORM
 from tests.conftest import World, bearer
 

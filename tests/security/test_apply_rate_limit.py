@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.core import clock, housekeeping
 from app.extensions import db
 from app.models import PilotApplication
-from app.services import clock, housekeeping
 from tests.conftest import PASSWORD, csrf_from
 from tests.web.pilot_helpers import FORM
 

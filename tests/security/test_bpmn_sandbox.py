@@ -125,7 +125,7 @@ def test_the_crafted_state_blob_is_a_real_exploit_against_plain_spiff(tmp_path) 
 def test_our_loader_refuses_the_crafted_blob_before_spiff_sees_it(app, actors, tmp_path) -> None:
     from app.extensions import db
     from app.models import ProcessInstance
-    from app.services import processes
+    from app.workflow import processes
 
     marker = tmp_path / "pwned"
     instance = actors.start()

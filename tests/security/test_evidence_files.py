@@ -11,9 +11,9 @@ from io import BytesIO
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from app.core import uploads
 from app.extensions import db
 from app.models import Assessment, User
-from app.services import uploads
 from tests.conftest import bearer, login
 from tests.security.matrix_world import EVIDENCE_PDF, PSYCH, png
 

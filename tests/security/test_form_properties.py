@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 from werkzeug.datastructures import MultiDict
 
 from app.errors import ValidationFailed
-from app.services import forms
+from app.workflow import forms
 from tests.conftest import ROOT
 
 FORM_KEYS = sorted(path.stem for path in (ROOT / "forms").glob("*.json"))

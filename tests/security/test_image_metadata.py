@@ -12,8 +12,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from app.services import image_metadata
-from app.services.image_metadata import MalformedImage
+from app.core import image_metadata
+from app.core.image_metadata import MalformedImage
 from tests.conftest import bearer, csrf_from, login
 
 GPS_MARK = b"GPS-SECRET-39.98N"  # an ASCII GPS tag value: easy to look for in the served bytes

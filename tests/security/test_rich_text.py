@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.services import sanitize
+from app.core import sanitize
 from tests.unit.test_sanitize import PAYLOADS as BASIC
 
 CORPUS = [

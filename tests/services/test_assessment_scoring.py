@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from app.assessment import scoring
 from app.config import ROOT
-from app.services import assessment_scoring as scoring
 
 RULES = json.loads((ROOT / "data" / "indicators" / "quality-guide-v1.json").read_text(encoding="utf-8"))["scoring"]
 

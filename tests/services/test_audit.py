@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.core import audit
 from app.extensions import db
 from app.models import AuditEvent
-from app.services import audit
 
 
 def _actions() -> list[str]:

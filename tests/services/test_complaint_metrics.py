@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.complaints import hot_topics
+from app.complaints import metrics as complaint_metrics
+from app.core import clock
 from app.extensions import db
 from app.models import Complaint, ComplaintAssignment, Notification, User
-from app.services import clock, complaint_metrics, hot_topics
 
 BJ = clock.SHANGHAI
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=BJ)

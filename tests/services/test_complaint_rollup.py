@@ -10,9 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app.complaints import metrics as complaint_metrics
+from app.complaints import rollup as complaint_rollup
+from app.core import clock
 from app.extensions import db
 from app.models import Complaint, ComplaintAssignment, ComplaintRollup, HumanTask, Org
-from app.services import clock, complaint_metrics, complaint_rollup
 from tests.api.complaint_helpers import BJ, Campus
 
 FIGURES = ("total", "dispatched", "response_rate", "overdue", "resolution_rate", "satisfaction_rate",

@@ -68,7 +68,7 @@ def test_failure_after_the_engine_step_leaves_nothing_written(app, actors, monke
         before = db.session.get(ProcessInstance, instance["id"])
         snapshot = (before.row_version, before.status, dict(before.data))
         events_before = db.session.scalar(select(func.count()).select_from(AuditEvent))
-    from app.services import workflows
+    from app.workflow import steps as workflows
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full")

@@ -7,6 +7,10 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.assessment import indicators
+from app.core import accounts, clock
+from app.dashboard import catalogue as dashboard
+from app.dashboard.datasets import Dataset
 from app.extensions import db
 from app.models import (
     Assessment,
@@ -21,7 +25,6 @@ from app.models import (
     ReportPeriod,
     User,
 )
-from app.services import accounts, clock, dashboard, indicators
 
 BJ = clock.SHANGHAI
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BJ)
@@ -39,7 +42,7 @@ def _user(name: str) -> User:
     return db.session.scalar(select(User).where(User.username == name))
 
 
-def _build(key: str, viewer: str = "moe1", university_id: int | None = None, **kw: object) -> dashboard.Dataset:
+def _build(key: str, viewer: str = "moe1", university_id: int | None = None, **kw: object) -> Dataset:
     scope = dashboard.scope_for(_user(viewer), university_id, **kw)  # type: ignore[arg-type]
     return dashboard.build(scope, key)
 
@@ -119,7 +122,8 @@ def test_report_completeness(app, env) -> None:
                               due_self_pilot=date(2026, 12, 27))
         db.session.add(period)
         db.session.flush()
-        from app.services import forms, info_reports
+        from app.pilot import info_reports
+        from app.workflow import forms
 
         names = list(forms.load(info_reports.FORM_KEY)["properties"])
         half = {n: 1 for n in names[: len(names) // 2]}

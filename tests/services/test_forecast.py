@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from app.services import forecast
+from app.dashboard import forecast
 
 
 def test_an_exact_line_is_extended_with_no_uncertainty() -> None:

@@ -18,7 +18,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
-from app.services import forms
+from app.workflow import forms
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")

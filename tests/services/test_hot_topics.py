@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from app.complaints import hot_topics
+from app.core import accounts, clock
 from app.extensions import db
 from app.models import Complaint, ComplaintKeyword, Notification, User
-from app.services import accounts, clock, hot_topics
 from tests.api.complaint_helpers import Campus
 
 BJ = clock.SHANGHAI

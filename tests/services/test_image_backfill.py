@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from werkzeug.datastructures import FileStorage
 
+from app.core import image_backfill, image_metadata, uploads
 from app.extensions import db
 from app.models import AuditEvent, StoredFile
-from app.services import image_backfill, image_metadata, uploads
 from tests.conftest import login
 from tests.security.test_image_metadata import (
     GPS_MARK,

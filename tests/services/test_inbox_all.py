@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from app.core import clock
 from app.extensions import db
 from app.models import HumanTask, ProcessDefinition, ProcessInstance, User
-from app.services import clock, tasks
+from app.workflow import tasks
 
 
 def _reference(user: User, q: tasks.InboxQuery) -> list[int]:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.assessment import indicators
 from app.errors import Conflict
-from app.services import indicators
 from tests.conftest import ROOT, bearer
 
 # The guide's text as published (a verbatim copy of ../shared/seeds/quality-guide-v1.txt kept in the repo).

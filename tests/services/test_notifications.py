@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from app.core import clock, mailer, notifications
 from app.extensions import db
 from app.models import Notification, User
-from app.services import clock, mailer, notifications, work_calendar
+from app.workflow import work_calendar
 from tests.api.workflow_helpers import Actors
 
 

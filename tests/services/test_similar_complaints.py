@@ -16,10 +16,12 @@ import jieba
 import pytest
 from sqlalchemy import event, select
 
+from app.complaints import cases as complaints
+from app.complaints import hot_topics
+from app.core import clock
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import Complaint, User
-from app.services import clock, complaints, hot_topics
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=clock.SHANGHAI)
 LONG = "x" * 80  # one "word" to jieba, longer than the index holds (stored as NULL)

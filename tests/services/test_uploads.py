@@ -15,10 +15,10 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from app.config import ROOT
+from app.core import uploads
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import StoredFile
-from app.services import uploads
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # Real (tiny) images: image uploads are parsed to strip their metadata, and a broken one is refused.

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app.services import sanitize
-from app.services.posts_diff import blocks, inline
+from app.core import sanitize
+from app.posts.diff import blocks, inline
 
 PAYLOADS = [
     '<script>alert(1)</script>',

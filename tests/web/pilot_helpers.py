@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.services import clock
+from app.core import clock
 from tests.conftest import ROOT, World, bearer, csrf_from, login
 
 BJ = clock.SHANGHAI

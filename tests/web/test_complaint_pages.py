@@ -13,9 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
+from app.core import accounts, clock
 from app.extensions import db
 from app.models import Complaint
-from app.services import accounts, clock
 from tests.api.complaint_helpers import BJ, Campus
 from tests.conftest import PASSWORD, csrf_from, login
 

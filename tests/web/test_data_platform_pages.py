@@ -9,7 +9,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from app.services import clock
+from app.core import clock
 from tests.api.assessment_helpers import NOW, Env
 from tests.conftest import bearer, csrf_from, login
 

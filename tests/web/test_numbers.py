@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.services import clock
-from app.web import numbers, public
+from app.core import clock
+from app.web import numbers, page_cache
 from tests.api.assessment_helpers import NOW, Env
 from tests.api.complaint_helpers import Campus
 from tests.conftest import PASSWORD, csrf_from, login
@@ -180,7 +180,7 @@ CASES = [
 
 def _ask(site: Site, case: Case, value: str) -> Any:
     web = site.browser(case.who)
-    public._cache.clear()  # the anonymous pages are cached per URL: render each one
+    page_cache.clear()  # the anonymous pages are cached per URL: render each one
     url = case.url(site)
     if case.method == "GET":
         return web.get(url, query_string={case.field: value})

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from flask import Flask, template_rendered
 
-from app.web import paging, public
+from app.web import page_cache, paging
 from tests.conftest import login
 
 DEFAULT = paging.MAX_PAGE
@@ -87,7 +87,7 @@ def test_every_list_page_answers_any_page_number_with_a_page(app: Flask, people,
     url = url.format(uni=people.uni.id)
     joiner = "&" if "?" in url else "?"
     for text, expected in HOSTILE.items():
-        public._cache.clear()  # the anonymous pages are cached per URL: render each one
+        page_cache.clear()  # the anonymous pages are cached per URL: render each one
         with rendered_pages(app) as seen:
             response = client.get(f"{url}{joiner}page={text}")
         assert response.status_code == 200, (url, text[:20], response.status_code)

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 from flask.testing import FlaskClient
 
-from app.services import clock
+from app.core import clock
 from tests.conftest import bearer, csrf_from, login
 
 BJ = clock.SHANGHAI

@@ -354,7 +354,7 @@ def test_calendar_overrides_are_added_and_removed(app, actors, browser_as) -> No
                                                      "csrf_token": csrf_from(page)}, follow_redirects=True))
     assert "已设置：2031-10-08 为工作日" in _flashes(added)
     assert 'data-day="2031-10-08"' in added and "调休上班" in added and "周三" in added
-    from app.services import work_calendar
+    from app.workflow import work_calendar
 
     with app.app_context():
         assert [o.day.isoformat() for o in work_calendar.overrides()] == ["2031-10-08"]

@@ -1,0 +1,1 @@
+"""The complaints pages (Jinja templates under templates/)."""

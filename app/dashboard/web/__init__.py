@@ -1,0 +1,1 @@
+"""The dashboard pages (Jinja templates under templates/)."""

@@ -1,0 +1,1 @@
+"""The pilot pages (Jinja templates under templates/)."""

@@ -1,0 +1,1 @@
+"""The posts pages (Jinja templates under templates/)."""

@@ -1,1 +1,0 @@
-"""Use cases. The only layer that commits; raises `app.errors` exceptions, never touches `request`."""

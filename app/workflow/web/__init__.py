@@ -1,0 +1,1 @@
+"""The workflow pages (Jinja templates under templates/)."""
