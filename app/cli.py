@@ -158,10 +158,8 @@ def metrics_rebuild_command() -> None:
     """Recompute the complaint figures' rollup from the complaints and their dispatches (after a bulk load
     or a restore; every change made through the app keeps it exact by itself)."""
     from app.complaints import rollup as complaint_rollup
-    from app.extensions import db
 
-    rows = complaint_rollup.rebuild(db.session.connection())
-    db.session.commit()
+    rows = complaint_rollup.rebuild_now()
     click.echo(f"complaint_rollup rebuilt: {rows} rows")
 
 

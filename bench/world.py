@@ -49,6 +49,7 @@ def build(url: str, *, universities: int, students_per_campus: int, prefix: str 
     """Universities with the standard departments (data/departments.json), accounts and 24 h tokens;
     deploys the BPMN files."""
     from app.core import accounts, auth
+    from app.core.unit_of_work import unit_of_work
     from app.extensions import db
     from app.install import seed_demo as seed
     from app.workflow import processes
@@ -63,22 +64,21 @@ def build(url: str, *, universities: int, students_per_campus: int, prefix: str 
 
         def user(name: str, role: str, org_id: int) -> Any:
             return accounts.create_user(username=f"{prefix}_{name}", password=PASSWORD, display_name=name,
-                                        org_id=org_id, roles=[role], commit=False)
+                                        org_id=org_id, roles=[role])
 
-        campuses = []
-        for i in range(universities):
-            uni = accounts.create_org(name=f"基准大学{prefix}{i:04d}", kind="university", province="北京",
-                                      school_type="undergraduate", pilot_status="self_pilot",
-                                      commit=False)
-            depts = {d.code: d for d in accounts.add_standard_departments(uni)}
-            disp = user(f"disp{i}", "dispatcher", uni.id)
-            handler = user(f"logi{i}", "department_handler", depts["logistics"].id)
-            students = [user(f"stu{i}_{j}", "student", uni.id) for j in range(students_per_campus)]
-            db.session.flush()
-            campuses.append((uni, depts["logistics"], disp, handler, students))
-        moe = user("moe", "moe_reviewer", ministry.id)
-        op = user("operator", "operator", operator_org.id)
-        db.session.commit()
+        with unit_of_work():  # one transaction for the whole world
+            campuses = []
+            for i in range(universities):
+                uni = accounts.create_org(name=f"基准大学{prefix}{i:04d}", kind="university", province="北京",
+                                          school_type="undergraduate", pilot_status="self_pilot")
+                depts = {d.code: d for d in accounts.add_standard_departments(uni)}
+                disp = user(f"disp{i}", "dispatcher", uni.id)
+                handler = user(f"logi{i}", "department_handler", depts["logistics"].id)
+                students = [user(f"stu{i}_{j}", "student", uni.id) for j in range(students_per_campus)]
+                db.session.flush()
+                campuses.append((uni, depts["logistics"], disp, handler, students))
+            moe = user("moe", "moe_reviewer", ministry.id)
+            op = user("operator", "operator", operator_org.id)
 
         def token(u: Any) -> str:
             return auth.issue_token(u).token

@@ -9,16 +9,18 @@ university's 经办人 (university_admin) its own; anyone else gets NotVisible (
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 
 from app.assessment import indicators
 from app.assessment import scoring as assessment_scoring
-from app.core import audit, clock, paging
+from app.core import audit, clock, deadlines, paging
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -60,16 +62,9 @@ def has_control(text: str) -> bool:
     return bool(CONTROL.search(text))
 
 
-def end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.SHANGHAI)
-
-
-def today() -> date:
-    return clock.now().astimezone(clock.SHANGHAI).date()
-
-
 # ---------------------------------------------------------------- rounds
 
+@use_case
 def open_round(actor: User, *, name: str, university_ids: list[int], self_due: date, review_days: int = 15,
                note: str = "", framework_version: str | None = None) -> AssessmentRound:
     """Open a round for the given pilots: one assessment (and one `assessment` instance) per university."""
@@ -85,7 +80,7 @@ def open_round(actor: User, *, name: str, university_ids: list[int], self_due: d
         fields["name"] = [CONTROL_MESSAGE]
     elif db.session.scalar(select(func.count()).where(AssessmentRound.name == name)):
         fields["name"] = ["已有同名的考核轮次"]
-    if self_due < today():
+    if self_due < deadlines.today():
         fields["self_due"] = ["自评截止日期不能早于今天"]
     if not 1 <= review_days <= 60:
         fields["review_days"] = ["评审期限须为 1–60 个工作日"]
@@ -125,19 +120,35 @@ def open_round(actor: User, *, name: str, university_ids: list[int], self_due: d
                                            post_ids=[]) for item_id in item_ids])
         instance = workflows.start(PROCESS_KEY, {
             "assessment_id": assessment.id, "university_id": university.id, "university_name": university.name,
-            "round_name": round_.name, "self_due": end_of(self_due).isoformat(), "review_days": review_days,
+            "round_name": round_.name, "self_due": deadlines.end_of_day(self_due).isoformat(),
+            "review_days": review_days,
             "max_rectifications": int(rules["max_rectifications"]),
-        }, actor=actor, commit=False)
+        }, actor=actor)
         assessment.instance_id = instance.id
     audit.record("assessment_round.opened", "assessment_round", round_.id, actor_id=actor.id, name=round_.name,
                  universities=ids, framework=framework.version)
-    db.session.commit()
     return round_
 
 
 def rounds() -> list[AssessmentRound]:
     return list(db.session.scalars(select(AssessmentRound).order_by(AssessmentRound.self_due.desc(),
                                                                     AssessmentRound.id.desc())))
+
+
+def summaries() -> list[dict[str, Any]]:
+    """Each round with its number of assessments per status and its average total score."""
+    rows = []
+    for round_ in rounds():
+        items = list(db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id)))
+        scores = [a.total_score for a in items if a.total_score is not None]
+        rows.append({"round": round_, "total": len(items), "counts": dict(Counter(a.status for a in items)),
+                     "average": round(sum(scores) / len(scores), 1) if scores else None})
+    return rows
+
+
+def latest_for(university_id: int) -> Assessment | None:
+    return db.session.scalar(select(Assessment).where(Assessment.university_id == university_id)
+                             .order_by(Assessment.round_id.desc()).limit(1))
 
 
 def round_for(user: User, round_id: int) -> AssessmentRound:
@@ -319,6 +330,7 @@ def save_self(user: User, assessment_id: int, raw_entries: Any) -> Assessment:
     return save_item_changes(user, assessment, changes, "assessment.self_saved")
 
 
+@use_case
 def save_item_changes(user: User, assessment: Assessment, changes: list[tuple[Any, dict[str, Any]]],
                       action: str) -> Assessment:
     """Write checked per-item changes (self-assessment or scores), stamp them and audit which items."""
@@ -331,7 +343,6 @@ def save_item_changes(user: User, assessment: Assessment, changes: list[tuple[An
     assessment.updated_at = now
     audit.record(action, "assessment", assessment.id, actor_id=user.id, org_id=assessment.university_id,
                  items=[row.item_id for row, c in changes if c])
-    db.session.commit()
     return assessment
 
 

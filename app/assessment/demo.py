@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from app.assessment import assessments, indicators
 from app.assessment import scoring as assessment_scoring
-from app.core import accounts, clock
+from app.core import accounts, clock, deadlines
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import Assessment, AssessmentItem, AssessmentRound, Org, User
 
@@ -33,6 +34,7 @@ def _rating(score: int) -> str:
     return "met" if score >= 85 else "partly" if score >= 60 else "not_met"
 
 
+@use_case
 def _past_round(name: str, due: date, index: int, pilots: list[Org], moe: User) -> None:
     framework = indicators.current()
     structure = indicators.structure(framework)
@@ -62,7 +64,6 @@ def _past_round(name: str, due: date, index: int, pilots: list[Org], moe: User) 
                                            statement="（演示数据）", evidence_file_ids=[], post_ids=[], score=value,
                                            updated_at=decided)
                             for item_id, value in scores.items()])
-    db.session.commit()
 
 
 def load_demo() -> None:
@@ -76,7 +77,7 @@ def load_demo() -> None:
     for index, (name, due) in enumerate(PAST):
         _past_round(name, due, index, pilots, moe)
     round_ = assessments.open_round(moe, name=CURRENT, university_ids=[u.id for u in pilots],
-                                    self_due=assessments.today() + timedelta(days=30), review_days=15,
+                                    self_due=deadlines.today() + timedelta(days=30), review_days=15,
                                     note="请对照提质增效指南逐项自评并上传佐证材料。")
     submitter = accounts.find_user("zju_admin")
     chosen = next((u for u in pilots if u.name == SUBMITTED), None)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.assessment import assessments
 from app.core import audit, uploads
+from app.core.unit_of_work import use_case
 from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import Assessment, AssessmentItem, Post, PostRevision, StoredFile, User
@@ -18,9 +19,10 @@ EVIDENCE_KINDS = ("pdf", "docx", "xlsx", "png", "jpeg")
 EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 
-def upload(user: User, storage: Any, *, commit: bool = True, field: str = "file") -> StoredFile:
+@use_case
+def upload(user: User, storage: Any, *, field: str = "file") -> StoredFile:
     """Store one evidence file for the caller's university (university_admin); `field` names the form
-    field in the messages; without `commit` the row goes with the caller's transaction."""
+    field in the messages. Within the saving of a self-assessment it joins that unit of work."""
     university_id = user.org.university_id() if user.has_role("university_admin") else None
     if university_id is None:
         raise Forbidden("只有高校经办人可以上传佐证材料")
@@ -29,9 +31,21 @@ def upload(user: User, storage: Any, *, commit: bool = True, field: str = "file"
     stored = uploads.save(storage, owner_id=user.id, org_id=university_id, accept=EVIDENCE_KINDS,
                           max_bytes=EVIDENCE_MAX_BYTES, field=field)
     audit.record("assessment.evidence_uploaded", "stored_file", stored.id, actor_id=user.id, org_id=university_id)
-    if commit:
-        db.session.commit()
     return stored
+
+
+@use_case
+def save_self_with_files(user: User, assessment_id: int, entries: list[dict[str, Any]],
+                         new_files: dict[str, list[tuple[str, Any]]]) -> Assessment:
+    """The self-assessment page: the files uploaded per item code, (form field, file), are added to
+    the entries' evidence and stored with them, or not at all when the entries are refused."""
+    by_code = {entry["code"]: entry for entry in entries}
+    for code, files in new_files.items():
+        ids = [upload(user, storage, field=field).id for field, storage in files]
+        entry = by_code.get(code)
+        if entry is not None:
+            entry["evidence_file_ids"] = list(dict.fromkeys([*entry.get("evidence_file_ids", []), *ids]))
+    return assessments.save_self(user, assessment_id, entries)
 
 
 def files_of(assessment: Assessment) -> dict[int, StoredFile]:

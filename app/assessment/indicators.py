@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.config import ROOT
 from app.core import audit
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -58,6 +59,7 @@ def _problems(doc: Any) -> list[str]:
     return problems
 
 
+@use_case
 def load_file(path: Path) -> tuple[IndicatorFramework, bool]:
     """Load one framework file; returns (framework, created). Raises ValidationFailed or Conflict."""
     raw = path.read_bytes()
@@ -98,7 +100,6 @@ def load_file(path: Path) -> tuple[IndicatorFramework, bool]:
                                              content=item["content"], focus=item["focus"], position=position))
     audit.record("indicator_framework.loaded", "indicator_framework", framework.id, version=framework.version,
                  items=position)
-    db.session.commit()
     return framework, True
 
 

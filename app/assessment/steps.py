@@ -3,20 +3,19 @@ deadline reminders of the self-assessment and the rectification (SCANNERS in `ti
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.assessment import assessments
 from app.assessment import scoring as assessment_scoring
-from app.core import audit, clock, notifications
+from app.core import audit, clock, deadlines, notifications
+from app.core.unit_of_work import use_case
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Assessment, AssessmentSnapshot, DeadlineNotice, HumanTask, ProcessInstance
+from app.models import Assessment, AssessmentSnapshot, HumanTask, ProcessInstance
 from app.workflow.service_tasks import StepContext
-
-REMIND_DAYS = 3
 
 
 def _assessment(data: dict[str, Any]) -> Assessment:
@@ -76,7 +75,7 @@ def check_review(task: HumanTask, cleaned: dict[str, Any]) -> None:
         raise ValidationFailed("评审结论不符合评分规则", {"decision": [f"{reason}，可选：{labels}"]})
     if decision == "rectify":
         due = date.fromisoformat(str(cleaned.get("rectify_due")))
-        if due <= assessments.today():
+        if due <= deadlines.today():
             raise ValidationFailed("整改截止日期有误", {"rectify_due": ["整改截止日期须晚于今天"]})
         scores = {line.item.id: int(line.entry.score or 0) for line in assessments.lines(assessment)}
         marked = {line.item.id for line in assessments.lines(assessment) if line.entry.needs_fix}
@@ -118,7 +117,7 @@ def decided(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> d
         due = date.fromisoformat(str(data["rectify_due"]))
         assessment.status, assessment.rectify_due = "rectifying", due
         assessment.rectifications += 1
-        out["due"] = assessments.end_of(due).isoformat()
+        out["due"] = deadlines.end_of_day(due).isoformat()
     else:
         assessment.status = "passed" if result == "pass" else "failed"
     _snapshot(assessment, "review", {
@@ -138,14 +137,7 @@ def decided(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> d
     return out
 
 
-def _notice_once(subject: str, org_id: int, kind: str) -> bool:
-    if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == subject, DeadlineNotice.org_id == org_id,
-                                                    DeadlineNotice.kind == kind)):
-        return False
-    db.session.add(DeadlineNotice(subject=subject, org_id=org_id, kind=kind))
-    return True
-
-
+@use_case
 def scan_deadlines(at: datetime) -> dict[str, int]:
     """Remind a university 3 days before its self-assessment or rectification deadline (once each).
     What happens after a deadline is the BPMN's: its timers escalate (督办) to the university and the
@@ -161,15 +153,13 @@ def scan_deadlines(at: datetime) -> dict[str, int]:
         due = assessment.rectify_due if assessment.status == "rectifying" else assessment.round.self_due
         if due is None:
             continue
-        deadline = assessments.end_of(due)
         kind = f"reminder{assessment.rectifications}"  # one per self-assessment and per rectification
-        if deadline - timedelta(days=REMIND_DAYS) <= at <= deadline and _notice_once(
+        if deadlines.reminder_due(due, at) and deadlines.notice_once(
                 f"assessment:{assessment.id}", assessment.university_id, kind):
             what = "整改" if assessment.status == "rectifying" else "考核自评"
             sent += notifications.notify_role(
                 "university_admin", assessment.university_id, kind="assessment.due_soon",
                 title=f"请于 {due.isoformat()} 前提交{what}（{assessment.round.name}）",
                 link=f"/assessments/{assessment.id}")
-    db.session.commit()
     return {"assessment_reminders": sent}
 

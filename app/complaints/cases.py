@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import exists, false, or_, select
 
 from app.config import ROOT
-from app.core import audit, clock, paging
+from app.core import audit, clock, paging, uploads
+from app.core.unit_of_work import use_case
 from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Org, ProcessInstance, StoredFile, User
@@ -22,6 +23,10 @@ from app.models.complaint import CHANNELS, Complaint, ComplaintAssignment, Compl
 from app.workflow import steps as workflows
 
 PROCESS_KEY = "complaint"
+MAX_PHOTOS = 6
+PHOTO_KINDS = ("png", "jpeg")
+# Like every other upload (README: "the 10 MB upload limits"): not as large as the whole request.
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +38,31 @@ def _user_university(user: User) -> int | None:
     return user.org.university_id()
 
 
+@use_case
+def file_with_photos(user: User, raw: dict[str, Any], photos: list[Any]) -> Complaint:
+    """The student's page: the photos and the complaint they belong to are stored together or not at
+    all (a refused complaint leaves no orphan photo behind)."""
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed("请按提示修改", {"photos": [f"最多上传 {MAX_PHOTOS} 张照片"]})
+    ids = [uploads.save(p, owner_id=user.id, org_id=user.org_id, accept=PHOTO_KINDS, field="photos",
+                        max_bytes=PHOTO_MAX_BYTES).id for p in photos]
+    return file(user, {**raw, "attachments": ids})
+
+
+def photo_for(viewer: User, complaint_id: int, file_id: int) -> tuple[Complaint, StoredFile, Any]:
+    """A photo of a complaint, to whoever may see the complaint (never by file id alone): the
+    complaint, the file and its kind (uploads.CONTENT_TYPES)."""
+    complaint = complaint_for(viewer, complaint_id)
+    if file_id not in (complaint.attachments or []):
+        raise NotVisible("文件不存在")
+    stored = db.session.get(StoredFile, file_id)
+    kind = uploads.CONTENT_TYPES.get(stored.content_type) if stored else None
+    if stored is None or kind is None or kind.name not in PHOTO_KINDS:
+        raise NotVisible("文件不存在")
+    return complaint, stored, kind
+
+
+@use_case
 def file(user: User, raw: dict[str, Any], *, on_behalf: bool = False) -> Complaint:
     """A student files a complaint; with `on_behalf` a dispatcher registers a hotline call
     (`student_username` optional, else `caller_name`)."""
@@ -86,12 +116,11 @@ def file(user: User, raw: dict[str, Any], *, on_behalf: bool = False) -> Complai
         "confidential": complaint.confidential,
         "triage_due": (clock.now() + timedelta(hours=channel_config["triage_hours"])).isoformat(),
         "private_student_id": student.id if student else None,
-    }, actor=user, org_id=university_id, commit=False)
+    }, actor=user, org_id=university_id)
     complaint.instance_id = instance.id
     # No student identity in the audit log: it is readable by people an anonymous ticket hides it from.
     audit.record("complaint.filed", "complaint", complaint.id, org_id=university_id, channel=channel,
                  category=category, registered_call=on_behalf)
-    db.session.commit()
     return complaint
 
 

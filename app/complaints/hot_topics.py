@@ -53,6 +53,7 @@ from sqlalchemy.schema import Table
 
 from app.config import ROOT
 from app.core import audit, clock, notifications
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import ComplaintKeyword, DeadlineNotice
 from app.models._time import TZDateTime
@@ -157,6 +158,7 @@ def pending_count() -> int:
     return db.session.scalar(select(func.count()).select_from(COMPLAINT).where(KEYWORDS_PENDING)) or 0
 
 
+@use_case
 def clear_index() -> None:
     """Empty the keyword index and mark every complaint pending (then `index_pending` rebuilds it: after
     a change of the stop-word list or of jieba's dictionary). Until it is rebuilt the counts segment
@@ -164,7 +166,6 @@ def clear_index() -> None:
     db.session.execute(update(COMPLAINT).where(COMPLAINT.c.keywords_indexed_at.is_not(None))
                        .values(keywords_indexed_at=None))
     db.session.execute(delete(KEYWORD))
-    db.session.commit()
 
 
 # ---------------------------------------------------------------------------------------------- reading

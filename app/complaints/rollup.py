@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import Table
 
 from app.core import clock, transaction_scope
+from app.core.unit_of_work import use_case
+from app.extensions import db
 from app.models.complaint import Complaint, ComplaintAssignment
 from app.models.complaint_rollup import COUNTERS, ComplaintRollup
 
@@ -330,3 +332,9 @@ def table(conn: Connection) -> dict[Key, Counts]:
         if any(counts.values()):
             out[(row["grain"], row["university_id"], row["department_id"], row["day"], row["channel"])] = counts
     return out
+
+
+@use_case
+def rebuild_now() -> int:
+    """`rebuild` as its own transaction (`flask metrics rebuild`, after a bulk load or a restore)."""
+    return rebuild(db.session.connection())

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.config import ROOT
 from app.core import audit, paging
 from app.core.passwords import hash_password, password_problems
+from app.core.unit_of_work import use_case
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import ORG_KINDS, PILOT_STATUSES, ROLES, SCHOOL_TYPES, Org, User, UserRole
@@ -20,6 +21,7 @@ UNIVERSITY_ROLES = {"university_admin", "dispatcher", "department_handler", "stu
 ORG_READERS = ("process_admin", "moe_reviewer", "operator")
 
 
+@use_case
 def create_org(
     *,
     name: str,
@@ -31,7 +33,6 @@ def create_org(
     pilot_status: str | None = None,
     pilot_batch: int | None = None,
     actor_id: int | None = None,
-    commit: bool = True,
 ) -> Org:
     fields: dict[str, list[str]] = {}
     name = (name or "").strip()
@@ -69,8 +70,6 @@ def create_org(
     db.session.add(org)
     db.session.flush()
     audit.record("org.created", "org", org.id, actor_id=actor_id, org_id=org.id, name=name, kind=kind)
-    if commit:
-        db.session.commit()
     return org
 
 
@@ -90,6 +89,13 @@ def list_orgs(
     return paging.page(query, Org.id, limit=limit, offset=offset)
 
 
+def pilot_universities(*, by_batch: bool = False) -> list[Org]:
+    """The counted pilots (designated and self-declared), by province and name (first by batch)."""
+    order = (Org.pilot_batch, Org.province, Org.name) if by_batch else (Org.province, Org.name)
+    return list(db.session.scalars(select(Org).where(
+        Org.kind == "university", Org.pilot_status.in_(("designated", "self_pilot"))).order_by(*order)))
+
+
 def get_org_for(viewer: User, org_id: int) -> Org:
     """An org the viewer may see: national roles see all; others their own university's tree."""
     org = db.session.get(Org, org_id)
@@ -104,6 +110,7 @@ def get_org_for(viewer: User, org_id: int) -> Org:
     raise NotVisible()
 
 
+@use_case
 def create_user(
     *,
     username: str,
@@ -113,7 +120,6 @@ def create_user(
     roles: list[str],
     email: str | None = None,
     actor_id: int | None = None,
-    commit: bool = True,
 ) -> User:
     fields: dict[str, list[str]] = {}
     username = (username or "").strip()
@@ -150,8 +156,6 @@ def create_user(
     audit.record(
         "user.created", "user", user.id, actor_id=actor_id, org_id=org.id, username=username, roles=roles
     )
-    if commit:
-        db.session.commit()
     return user
 
 
@@ -173,6 +177,7 @@ def standard_departments() -> list[dict[str, str]]:
     return list(json.loads(path.read_text(encoding="utf-8"))["departments"])
 
 
+@use_case
 def add_standard_departments(university: Org, *, actor_id: int | None = None) -> list[Org]:
     """Create the standard departments a university lacks (by code); returns all of them."""
     existing = {o.code: o for o in db.session.scalars(select(Org).where(Org.parent_id == university.id))}
@@ -180,6 +185,6 @@ def add_standard_departments(university: Org, *, actor_id: int | None = None) ->
     for dept in standard_departments():
         org = existing.get(dept["code"]) or create_org(name=dept["name"], kind="department",
                                                        parent_id=university.id, code=dept["code"],
-                                                       actor_id=actor_id, commit=False)
+                                                       actor_id=actor_id)
         result.append(org)
     return result

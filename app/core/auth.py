@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from app.core import audit, clock
 from app.core.accounts import find_user
 from app.core.passwords import hash_password, password_problems, verify_password
+from app.core.unit_of_work import use_case
 from app.errors import TooManyAttempts, Unauthenticated, ValidationFailed
 from app.extensions import db
 from app.models import ApiToken, LoginFailure, User
@@ -65,11 +66,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@use_case
 def issue_token(user: User) -> IssuedToken:
     token = secrets.token_urlsafe(32)
     expires_at = clock.now() + timedelta(seconds=_setting("API_TOKEN_TTL_SECONDS"))
     db.session.add(ApiToken(token_hash=_digest(token), user_id=user.id, expires_at=expires_at))
-    db.session.commit()
     return IssuedToken(token=token, expires_at=expires_at)
 
 
@@ -84,13 +85,13 @@ def user_for_token(token: str) -> User | None:
     return row.user
 
 
+@use_case
 def revoke_token(token: str) -> bool:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     if row is None or row.revoked_at is not None:
         return False
     row.revoked_at = clock.now()
     audit.record("auth.token_revoked", "user", row.user_id, actor_id=row.user_id)
-    db.session.commit()
     return True
 
 
@@ -111,13 +112,14 @@ def revoke_token_id(user: User, token_id: int) -> None:
         db.session.commit()
 
 
+@use_case
 def end_sessions(user: User) -> None:
     """Invalidate every browser session of the account (logout everywhere)."""
     user.session_nonce = new_session_nonce()
     audit.record("auth.logout", "user", user.id, actor_id=user.id, org_id=user.org_id)
-    db.session.commit()
 
 
+@use_case
 def change_password(user: User, current: str, new: str) -> None:
     fields: dict[str, list[str]] = {}
     if not verify_password(user.password_hash, current or ""):
@@ -137,7 +139,6 @@ def change_password(user: User, current: str, new: str) -> None:
     for token in active_tokens(user):
         token.revoked_at = clock.now()
     audit.record("auth.password_changed", "user", user.id, actor_id=user.id, org_id=user.org_id)
-    db.session.commit()
 
 
 def load_session_user(session_id: str) -> User | None:

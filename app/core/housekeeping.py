@@ -8,17 +8,18 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Delete, delete
 
 from app.core import clock, throttle
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import ApiToken, LoginFailure
 
 
+@use_case
 def purge_expired() -> dict[str, int]:
     now = clock.now()
     window = throttle.longest_window()
     failures = _deleted(delete(LoginFailure).where(LoginFailure.at < now - window))
     # Keep expired tokens a week, so "why was I logged out" can still be answered.
     tokens = _deleted(delete(ApiToken).where(ApiToken.expires_at < now - timedelta(days=7)))
-    db.session.commit()
     return {"login_failures": failures, "tokens": tokens}
 
 

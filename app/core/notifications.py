@@ -9,6 +9,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Select, Table, func, insert, literal, select, update
 
 from app.core import clock, mailer
+from app.core.unit_of_work import use_case
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.extensions import db
 from app.models import Notification, User, UserRole
@@ -78,13 +79,14 @@ def recent(user: User, limit: int = 50) -> list[Notification]:
                                    .limit(limit)))
 
 
+@use_case
 def mark_all_read(user: User) -> None:
     db.session.execute(update(Notification).where(Notification.user_id == user.id,
                                                   Notification.read_at.is_(None))
                        .values(read_at=clock.now()))
-    db.session.commit()
 
 
+@use_case
 def send_pending_email(limit: int = 100) -> int:
     """E-mail notifications not yet sent to users with an address (see mailer for the backends)."""
     rows = db.session.execute(
@@ -101,5 +103,4 @@ def send_pending_email(limit: int = 100) -> int:
             break
         note.emailed_at = clock.now()
         sent += 1
-    db.session.commit()
     return sent

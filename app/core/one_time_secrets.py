@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, func, select
 
 from app.core import audit, clock
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import OneTimeSecret, User
 
@@ -15,6 +16,7 @@ def pending(user: User) -> int:
                                                         OneTimeSecret.expires_at > clock.now())) or 0
 
 
+@use_case
 def take_for(user: User) -> list[tuple[str, str]]:
     """The viewer's unexpired secrets as (label, secret), deleted in the same statement: of two
     requests at once, only one gets them. Expired ones are deleted unseen."""
@@ -27,5 +29,4 @@ def take_for(user: User) -> list[tuple[str, str]]:
     for secret_id, label, _ in shown:
         audit.record("one_time_secret.shown", "one_time_secret", secret_id, actor_id=user.id,
                      org_id=user.org_id, label=label)
-    db.session.commit()
     return [(label, secret) for _, label, secret in shown]

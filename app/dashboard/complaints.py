@@ -7,14 +7,13 @@ from __future__ import annotations
 from app.complaints import access as complaint_access
 from app.complaints import cases as complaints
 from app.complaints import metrics as complaint_metrics
-from app.complaints.access import MetricsScope
 from app.dashboard.datasets import Dataset, Scope, rate
 
 RATE_COLUMNS = [("response_rate", "响应率（%）"), ("resolution_rate", "解决率（%）"),
                 ("satisfaction_rate", "满意率（%）")]
 
 
-def _scope_args(scope: Scope) -> MetricsScope:
+def _scope_args(scope: Scope) -> complaint_access.MetricsScope:
     return complaint_access.metrics_scope(scope.viewer, scope.university.id if scope.university else None)
 
 

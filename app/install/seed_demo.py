@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.config import ROOT
 from app.core import accounts
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import Org, User, UserRole
 
@@ -29,15 +30,14 @@ def _load(name: str) -> dict[str, Any]:
 def _org(name: str, kind: str, parent_id: int | None = None, **extra: Any) -> Org:
     parent_clause = Org.parent_id.is_(None) if parent_id is None else Org.parent_id == parent_id
     found = db.session.scalar(select(Org).where(Org.name == name, Org.kind == kind, parent_clause))
-    return found or accounts.create_org(name=name, kind=kind, parent_id=parent_id, commit=False, **extra)
+    return found or accounts.create_org(name=name, kind=kind, parent_id=parent_id, **extra)
 
 
 def ensure_top_org(name: str, kind: str) -> Org:
-    org = _org(name, kind)
-    db.session.commit()
-    return org
+    return _org(name, kind)
 
 
+@use_case
 def load_pilots() -> dict[str, Org]:
     """The 31 designated pilots and their departments; returns universities by name."""
     universities = {}
@@ -63,6 +63,19 @@ def _resolve_org(ref: str, named: dict[str, Org]) -> Org:
 
 
 def load_demo() -> dict[str, int]:
+    universities, created = _load_accounts()
+    _load_demo_flows()
+    from app.assessment import demo as assessment_demo
+    from app.assessment import indicators
+
+    indicators.load_all()
+    assessment_demo.load_demo()
+    return {"universities": universities, "users_created": created}
+
+
+@use_case
+def _load_accounts() -> tuple[int, int]:
+    """The ministry, the operator, the pilots and the demo accounts: (universities, accounts created)."""
     demo = _load("demo_accounts.json")
     named: dict[str, Org] = {
         "ministry": _org(demo["ministry"], "ministry"),
@@ -79,17 +92,9 @@ def load_demo() -> dict[str, int]:
             display_name=account["display_name"],
             org_id=_resolve_org(account["org"], named).id,
             roles=account["roles"],
-            commit=False,
         )
         created += 1
-    db.session.commit()
-    _load_demo_flows()
-    from app.assessment import demo as assessment_demo
-    from app.assessment import indicators
-
-    indicators.load_all()
-    assessment_demo.load_demo()
-    return {"universities": len(named) - 2, "users_created": created}
+    return len(named) - 2, created
 
 
 def _load_demo_flows() -> None:
@@ -106,7 +111,7 @@ def _load_demo_flows() -> None:
     if not info_reports.periods():
         period: dict[str, Any] = {k: date.fromisoformat(v) if k.endswith(("_on", "designated", "pilot")) else v
                                   for k, v in demo["report_period"].items()}
-        info_reports.create_period(**period)
+        info_reports.create_period(None, **period)
     if not pilot_applications.search(limit=1)[1]:
         for application in demo["applications"]:
             pilot_applications.submit(application)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from app.config import ROOT
 from app.core import accounts, audit, clock, mailer, paging, throttle, uploads
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import SCHOOL_TYPES, AuditEvent, OneTimeSecret, Org, PilotApplication, StoredFile
@@ -125,10 +126,11 @@ def _start_review(application: PilotApplication) -> None:
     instance = workflows.start(PROCESS_KEY, {
         "application_id": application.id, "university_name": application.university_name,
         "window_opens": window.opens_at.isoformat(), "window_closes": window.closes_at.isoformat(),
-    }, actor=None, commit=False)
+    }, actor=None)
     application.instance_id = instance.id
 
 
+@use_case
 def submit(raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApplication:
     """A new application from the public entry; returns it with its tracking code."""
     data = _clean(raw, plan_file is not None)
@@ -141,7 +143,6 @@ def submit(raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApp
     _start_review(application)
     audit.record("application.submitted", "application", application.id, university=data["university_name"],
                  window=[application.window_start.isoformat(), application.window_end.isoformat()])
-    db.session.commit()
     return application
 
 
@@ -163,6 +164,7 @@ def by_code(code: str) -> PilotApplication:
     return application
 
 
+@use_case
 def resubmit(code: str, raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApplication:
     """The applicant amends a returned application; it joins the next review window."""
     application = by_code(code)
@@ -178,7 +180,6 @@ def resubmit(code: str, raw: dict[str, Any], plan_file: StoredFile | None = None
     _start_review(application)
     audit.record("application.resubmitted", "application", application.id, submissions=application.submissions,
                  window=[application.window_start.isoformat(), application.window_end.isoformat()])
-    db.session.commit()
     return application
 
 
@@ -241,13 +242,13 @@ def open_university_account(ctx: StepContext, params: dict[str, Any], data: dict
         university = accounts.create_org(name=application.university_name, kind="university",
                                          province=application.province, school_type=application.school_type,
                                          pilot_status="self_pilot", pilot_batch=clock.now().year,
-                                         actor_id=ctx.actor_id, commit=False)
+                                         actor_id=ctx.actor_id)
     accounts.add_standard_departments(university, actor_id=ctx.actor_id)
     password = _one_time_password()
     user = accounts.create_user(username=_username_for(application), password=password,
                                 display_name=f"{application.contact_name}（{university.name}）",
                                 org_id=university.id, roles=["university_admin"],
-                                email=application.contact_email, actor_id=ctx.actor_id, commit=False)
+                                email=application.contact_email, actor_id=ctx.actor_id)
     user.must_change_password = True
     if ctx.actor_id is not None:
         db.session.add(OneTimeSecret(viewer_id=ctx.actor_id, label=f"{university.name} 经办人账号 {user.username}",
@@ -264,6 +265,27 @@ def open_university_account(ctx: StepContext, params: dict[str, Any], data: dict
 
 PLAN_ACCEPT = ("pdf", "docx")
 PLAN_MAX_BYTES = 10 * 1024 * 1024
+
+
+@use_case
+def submit_with_plan(raw: dict[str, Any], upload: Any) -> PilotApplication:
+    """The public form: the plan upload and the application are stored together or not at all."""
+    return submit(raw, _plan_or_every_error(raw, upload))
+
+
+@use_case
+def resubmit_with_plan(code: str, raw: dict[str, Any], upload: Any) -> PilotApplication:
+    return resubmit(code, raw, _plan_or_every_error(raw, upload))
+
+
+def _plan_or_every_error(raw: dict[str, Any], upload: Any) -> StoredFile | None:
+    """A refused file is reported together with every other field's message."""
+    try:
+        return save_plan_file(upload)
+    except ValidationFailed as exc:
+        fields = field_errors(raw, has_plan_file=True)
+        fields.update(exc.fields)
+        raise ValidationFailed(exc.message, fields) from exc
 
 
 def save_plan_file(storage: Any) -> StoredFile | None:

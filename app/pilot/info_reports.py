@@ -3,28 +3,41 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core import audit, clock, notifications, paging
+from app.core import audit, clock, deadlines, notifications, paging
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
-from app.models import DeadlineNotice, InfoReport, InfoReportRevision, Org, ReportPeriod, User
+from app.models import InfoReport, InfoReportRevision, Org, ReportPeriod, User
 from app.workflow import forms
 from app.workflow import steps as workflows
 from app.workflow.service_tasks import StepContext
 
 PROCESS_KEY = "info_report"
 FORM_KEY = "info_report"
-REMIND_DAYS = 3
 PILOT_STATUSES = ("designated", "self_pilot")
 READERS = ("moe_reviewer", "operator", "process_admin")
 
 
-def create_period(*, code: str, name: str, starts_on: date, ends_on: date, due_designated: date,
-                  due_self_pilot: date, actor_id: int | None = None) -> ReportPeriod:
+CREATORS = ("moe_reviewer", "process_admin")
+
+
+def may_create(user: User) -> bool:
+    return user.has_role(*CREATORS)
+
+
+@use_case
+def create_period(actor: User | None, *, code: str, name: str, starts_on: date, ends_on: date,
+                  due_designated: date, due_self_pilot: date) -> ReportPeriod:
+    """A reporting period with a deadline per cohort, opened by the ministry or a process_admin
+    (`actor` None: the system, e.g. the demo data)."""
+    if actor is not None and not may_create(actor):
+        raise Forbidden("只有思政司和平台管理员可以创建报送周期")
+    actor_id = actor.id if actor is not None else None
     fields: dict[str, list[str]] = {}
     if not code.strip():
         fields["code"] = ["请填写周期编号，如 2026-2027-1"]
@@ -42,7 +55,6 @@ def create_period(*, code: str, name: str, starts_on: date, ends_on: date, due_d
     db.session.add(period)
     db.session.flush()
     audit.record("report_period.created", "report_period", period.id, actor_id=actor_id, code=period.code)
-    db.session.commit()
     return period
 
 
@@ -86,6 +98,7 @@ def my_report(user: User, period_id: int) -> InfoReport | None:
     return _mine(user, period_or_404(period_id), create=False)
 
 
+@use_case
 def save_draft(user: User, period_id: int, data: Any, *, from_html: bool = False) -> InfoReport:
     """Keep what was filled in so far: every field is checked, none is required yet."""
     report = _mine(user, period_or_404(period_id), create=True)
@@ -99,10 +112,10 @@ def save_draft(user: User, period_id: int, data: Any, *, from_html: bool = False
         report.status = "draft"  # an update after acceptance is a new round: submit it again
     audit.record("info_report.draft_saved", "info_report", report.id, actor_id=user.id,
                  org_id=report.university_id)
-    db.session.commit()
     return report
 
 
+@use_case
 def submit(user: User, period_id: int, data: Any | None = None, *, from_html: bool = False) -> InfoReport:
     """Submit for the operator's check (with `data`, or the saved draft)."""
     period = period_or_404(period_id)
@@ -123,11 +136,10 @@ def submit(user: User, period_id: int, data: Any | None = None, *, from_html: bo
     instance = workflows.start(PROCESS_KEY, {
         "report_id": report.id, "university_id": university.id, "university_name": university.name,
         "period_name": period.name, "revision": report.revision,
-    }, actor=user, commit=False)
+    }, actor=user)
     report.instance_id = instance.id
     audit.record("info_report.submitted", "info_report", report.id, actor_id=user.id, org_id=university.id,
                  revision=report.revision)
-    db.session.commit()
     return report
 
 
@@ -170,21 +182,7 @@ def missing(period: ReportPeriod) -> list[tuple[Org, date, str]]:
             if reports.get(u.id) not in ("submitted", "accepted")]
 
 
-def _end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.SHANGHAI)
-
-
-def _notice_once(subject: str, org_id: int | None, kind: str) -> bool:
-    exists = db.session.scalar(select(func.count()).where(DeadlineNotice.subject == subject,
-                                                          DeadlineNotice.org_id.is_(None) if org_id is None
-                                                          else DeadlineNotice.org_id == org_id,
-                                                          DeadlineNotice.kind == kind))
-    if exists:
-        return False
-    db.session.add(DeadlineNotice(subject=subject, org_id=org_id, kind=kind))
-    return True
-
-
+@use_case
 def scan_deadlines(at: datetime) -> dict[str, int]:
     """Remind pilots 3 days before their deadline; after it, notify them and (once, in one summary) the
     ministry of who has not reported. Each notice is sent once."""
@@ -194,25 +192,23 @@ def scan_deadlines(at: datetime) -> dict[str, int]:
         subject = f"report_period:{period.id}"
         late = []
         for university, due, _status in missing(period):
-            deadline = _end_of(due)
-            if deadline - timedelta(days=REMIND_DAYS) <= at <= deadline and _notice_once(subject, university.id,
-                                                                                          "reminder"):
+            deadline = deadlines.end_of_day(due)
+            if deadlines.reminder_due(due, at) and deadlines.notice_once(subject, university.id, "reminder"):
                 counts["report_reminders"] += notifications.notify_role(
                     "university_admin", university.id, kind="report.due_soon",
                     title=f"请于 {due.isoformat()} 前报送{period.name}信息表", link=f"/reports/{period.id}")
             if at > deadline:
                 late.append(university)
-                if _notice_once(subject, university.id, "overdue"):
+                if deadlines.notice_once(subject, university.id, "overdue"):
                     counts["report_overdue"] += 1
                     notifications.notify_role("university_admin", university.id, kind="report.overdue",
                                               title=f"{period.name}信息表已逾期未报送", link=f"/reports/{period.id}")
                     audit.record("info_report.overdue", "report_period", period.id, org_id=university.id)
-        if late and _notice_once(subject, None, f"summary{len(late)}"):
+        if late and deadlines.notice_once(subject, None, f"summary{len(late)}"):
             names = "、".join(u.name for u in late[:10]) + ("等" if len(late) > 10 else "")
             notifications.notify_role("moe_reviewer", None, kind="report.overdue_summary",
                                       title=f"{period.name}信息表：{len(late)} 所高校逾期未报送", body=names,
                                       link=f"/reports/periods/{period.id}/missing")
-    db.session.commit()
     return counts
 
 

@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from app.core import audit, clock
+from app.core import audit, clock, deadlines
+from app.core.unit_of_work import use_case
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import ReviewWindow
@@ -32,7 +33,7 @@ class Window:
 
     @property
     def closes_at(self) -> datetime:
-        return datetime.combine(self.end, time(23, 59, 59), tzinfo=clock.SHANGHAI)
+        return deadlines.end_of_day(self.end)
 
 
 def _month_window(year: int, month: int) -> Window:
@@ -59,9 +60,10 @@ def window_after(day: date) -> Window:
 
 
 def today() -> date:
-    return clock.now().astimezone(clock.SHANGHAI).date()
+    return deadlines.today()
 
 
+@use_case
 def add(starts_on: date, ends_on: date, note: str = "", *, actor_id: int | None = None) -> ReviewWindow:
     fields = {}
     if ends_on < starts_on:
@@ -77,7 +79,6 @@ def add(starts_on: date, ends_on: date, note: str = "", *, actor_id: int | None 
     db.session.flush()
     audit.record("review_window.added", "review_window", window.id, actor_id=actor_id,
                  starts_on=starts_on.isoformat(), ends_on=ends_on.isoformat(), note=note)
-    db.session.commit()
     return window
 
 

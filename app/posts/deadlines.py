@@ -4,31 +4,57 @@ module has a published post. Reminders before, escalation after, and who is behi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
 from app.core import audit, clock, notifications
-from app.errors import NotVisible, ValidationFailed
+from app.core import deadlines as dates
+from app.core.unit_of_work import use_case
+from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import (
     DEFAULT_REQUIRED_MODULES,
     POST_MODULES,
-    DeadlineNotice,
     Org,
     PilotApplication,
     Post,
     PostDeadline,
+    User,
 )
 
-REMIND_DAYS = 3
 PILOTS = ("designated", "self_pilot")
 READERS = ("moe_reviewer", "operator", "process_admin")
 
 
-def create(*, name: str, due_designated: date, due_self_pilot: date, required_modules: list[str] | None = None,
-           grace_days: int = 21, actor_id: int | None = None) -> PostDeadline:
+CREATORS = ("moe_reviewer", "process_admin")
+
+
+def may_read(user: User) -> bool:
+    return user.has_role(*READERS)
+
+
+def may_create(user: User) -> bool:
+    return user.has_role(*CREATORS)
+
+
+def _reader(user: User) -> None:
+    if not may_read(user):
+        raise Forbidden("只有思政司、高校思政网和平台管理员可以查看育人号建设进度")
+
+
+@use_case
+def create(actor: User | None, *, name: str, due_designated: date | None, due_self_pilot: date | None,
+           required_modules: list[str] | None = None, grace_days: int | None = 21) -> PostDeadline:
+    """A deadline per cohort, set by the ministry or a process_admin (`actor` None: the system).
+    A date or a number the page could not read arrives as None and is reported with the rest."""
+    if actor is not None and not may_create(actor):
+        raise Forbidden("只有思政司和平台管理员可以设置截止要求")
+    actor_id = actor.id if actor is not None else None
     fields: dict[str, list[str]] = {}
+    for field, day in (("due_designated", due_designated), ("due_self_pilot", due_self_pilot)):
+        if day is None:
+            fields[field] = ["请填写有效日期"]
     name = (name or "").strip()
     if not name:
         fields["name"] = ["请填写名称，如：现阶段育人号建设"]
@@ -37,7 +63,9 @@ def create(*, name: str, due_designated: date, due_self_pilot: date, required_mo
     modules = list(dict.fromkeys(required_modules or DEFAULT_REQUIRED_MODULES))
     if any(m not in POST_MODULES for m in modules):
         fields["required_modules"] = ["栏目须为：" + "、".join(POST_MODULES)]
-    if not 0 <= grace_days <= 365:
+    if grace_days is None:
+        fields["grace_days"] = ["请填写整数天数"]
+    elif not 0 <= grace_days <= 365:
         fields["grace_days"] = ["宽限天数须在 0 到 365 之间"]
     if fields:
         raise ValidationFailed("截止要求有误", fields)
@@ -46,7 +74,6 @@ def create(*, name: str, due_designated: date, due_self_pilot: date, required_mo
     db.session.add(deadline)
     db.session.flush()
     audit.record("post_deadline.created", "post_deadline", deadline.id, actor_id=actor_id, name=name)
-    db.session.commit()
     return deadline
 
 
@@ -55,11 +82,18 @@ def deadlines() -> list[PostDeadline]:
                                                                  PostDeadline.id.desc())))
 
 
-def deadline_or_404(deadline_id: int) -> PostDeadline:
+def deadline_for(viewer: User, deadline_id: int) -> PostDeadline:
+    _reader(viewer)
     deadline = db.session.get(PostDeadline, deadline_id)
     if deadline is None:
         raise NotVisible("截止要求不存在")
     return deadline
+
+
+def overview(viewer: User) -> list[tuple[PostDeadline, list[Progress]]]:
+    """Every deadline with the pilots behind it (the readers' page)."""
+    _reader(viewer)
+    return [(d, _behind(d)) for d in deadlines()]
 
 
 def _certified_on(university: Org) -> date:
@@ -89,11 +123,9 @@ class Progress:
         return not self.missing
 
     def overdue(self, at: datetime) -> bool:
-        return not self.complete and at > end_of(self.due)
+        return not self.complete and at > dates.end_of_day(self.due)
 
 
-def end_of(day: date) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.SHANGHAI)
 
 
 def _published_modules() -> dict[int, set[str]]:
@@ -119,7 +151,12 @@ def progress(deadline: PostDeadline, university_id: int | None = None) -> list[P
     return rows
 
 
-def behind(deadline: PostDeadline) -> list[Progress]:
+def behind(viewer: User, deadline_id: int) -> list[Progress]:
+    """The pilots that have not yet published every required module, soonest due first."""
+    return _behind(deadline_for(viewer, deadline_id))
+
+
+def _behind(deadline: PostDeadline) -> list[Progress]:
     return sorted((p for p in progress(deadline) if not p.complete), key=lambda p: (p.due, p.university.name))
 
 
@@ -133,49 +170,40 @@ def current_for(university_id: int) -> list[tuple[PostDeadline, Progress]]:
     return out
 
 
-def _notice_once(subject: str, org_id: int | None, kind: str) -> bool:
-    same_org = DeadlineNotice.org_id.is_(None) if org_id is None else DeadlineNotice.org_id == org_id
-    if db.session.scalar(select(func.count()).where(DeadlineNotice.subject == subject, same_org,
-                                                    DeadlineNotice.kind == kind)):
-        return False
-    db.session.add(DeadlineNotice(subject=subject, org_id=org_id, kind=kind))
-    return True
-
-
 def _names(modules: list[str]) -> str:
     return "、".join(POST_MODULES[m] for m in modules)
 
 
+@use_case
 def scan_deadlines(at: datetime) -> dict[str, int]:
-    """Remind pilots REMIND_DAYS before their date; after it, tell them once and (in one summary per
-    change in the number behind) the ministry and the operators. Each notice goes out once."""
+    """Remind pilots a few days before their date; after it, tell them once and (in one summary per change
+    in the number behind) the ministry and the operators. Each notice goes out once."""
     counts = {"post_reminders": 0, "post_overdue": 0}
     horizon = (at - timedelta(days=400)).date()
     for deadline in db.session.scalars(select(PostDeadline).where(PostDeadline.due_self_pilot >= horizon)):
         subject = f"post_deadline:{deadline.id}"
         link = "/yurenhao/manage"
         late = []
-        for row in behind(deadline):
-            cutoff = end_of(row.due)
+        for row in _behind(deadline):
+            cutoff = dates.end_of_day(row.due)
             uid = row.university.id
-            if cutoff - timedelta(days=REMIND_DAYS) <= at <= cutoff and _notice_once(subject, uid, "reminder"):
+            if dates.reminder_due(row.due, at) and dates.notice_once(subject, uid, "reminder"):
                 counts["post_reminders"] += notifications.notify_role(
                     "university_admin", uid, kind="post.due_soon", link=link,
                     title=f"请于 {row.due.isoformat()} 前完成{deadline.name}",
                     body=f"尚缺已发布的栏目：{_names(row.missing)}")
             if at > cutoff:
                 late.append(row)
-                if _notice_once(subject, uid, "overdue"):
+                if dates.notice_once(subject, uid, "overdue"):
                     counts["post_overdue"] += 1
                     notifications.notify_role("university_admin", uid, kind="post.overdue", link=link,
                                               title=f"{deadline.name}已逾期", body=f"尚缺：{_names(row.missing)}")
                     audit.record("post_deadline.overdue", "post_deadline", deadline.id, org_id=uid,
                                  missing=row.missing)
-        if late and _notice_once(subject, None, f"summary{len(late)}"):
+        if late and dates.notice_once(subject, None, f"summary{len(late)}"):
             names = "、".join(r.university.name for r in late[:10]) + ("等" if len(late) > 10 else "")
             for role in ("moe_reviewer", "operator"):
                 notifications.notify_role(role, None, kind="post.overdue_summary",
                                           title=f"{deadline.name}：{len(late)} 所试点高校逾期未完成", body=names,
                                           link=f"/yurenhao/deadlines/{deadline.id}")
-    db.session.commit()
     return counts

@@ -11,6 +11,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import exists, select
 
 from app.core import uploads
+from app.core.unit_of_work import use_case
 from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import Org, PostRevision, PostRevisionFile, StoredFile, User
@@ -149,6 +150,7 @@ def files_of(revision_id: int) -> list[tuple[PostRevisionFile, StoredFile]]:
 UPLOAD_KINDS = {"image": "正文图片", "cover": "封面图片", "attachment": "附件"}
 
 
+@use_case
 def upload(user: User, storage: Any, kind: str) -> Upload:
     """One file for a post, stored and committed (the API's POST /post-files)."""
     if kind not in UPLOAD_KINDS:
@@ -157,5 +159,4 @@ def upload(user: User, storage: Any, kind: str) -> Upload:
         result = save_attachment(user, storage)
     else:
         result = save_image(user, storage, cover=kind == "cover")
-    db.session.commit()
     return result

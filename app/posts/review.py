@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.core import audit, clock, notifications
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import HumanTask, Post, PostComment, PostRevision, User
@@ -73,6 +74,7 @@ def set_status(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -
 
 # ---------------------------------------------------------------- notes on the text
 
+@use_case
 def add_comment(user: User, post_id: int, quote: str, body: str) -> PostComment:
     """A reviewer's note on the revision under review, optionally quoting the passage it is about."""
     if not user.has_role(*REVIEWERS):
@@ -98,7 +100,6 @@ def add_comment(user: User, post_id: int, quote: str, body: str) -> PostComment:
     db.session.add(comment)
     audit.record("post.commented", "post", post.id, actor_id=user.id, org_id=post.university_id,
                  revision=revision.number)
-    db.session.commit()
     return comment
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.core import audit, clock, notifications, paging, sanitize
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import SHOWCASE_KINDS, HumanTask, Org, Post, PostRevision, ShowcaseEntry, User
@@ -21,12 +22,25 @@ from app.workflow.service_tasks import StepContext
 
 PROCESS_KEY = "post_showcase"
 OPEN = ("nominated", "admitted")
+NOMINATORS = ("operator",)
+WITHDRAWERS = ("operator", "process_admin")
 REASON_MAX = 1000
 
 
+def may_nominate(user: User, post: Post, entries: list[ShowcaseEntry]) -> bool:
+    """Whether the page offers the nomination: an operator, a published post, none open (`entries`)."""
+    return (user.has_role(*NOMINATORS) and post.published_at is not None
+            and not any(e.status in OPEN for e in entries))
+
+
+def may_withdraw(user: User) -> bool:
+    return user.has_role(*WITHDRAWERS)
+
+
+@use_case
 def nominate(user: User, post_id: int, kind: str, reason: str) -> ShowcaseEntry:
     """An operator puts a published post forward for the 成果展示 column."""
-    if not user.has_role("operator"):
+    if not user.has_role(*NOMINATORS):
         raise Forbidden("只有高校思政网运营人员可以推荐成果展示")
     post = posts.post_for(user, post_id)
     fields: dict[str, list[str]] = {}
@@ -54,10 +68,9 @@ def nominate(user: User, post_id: int, kind: str, reason: str) -> ShowcaseEntry:
         "university_name": university.name, "title": published.title, "kind": kind,
         "kind_name": SHOWCASE_KINDS[kind], "reason": reason, "nominated_by": user.id,
         "public_url": f"/yurenhao/p/{post.id}",
-    }, actor=user, commit=False)
+    }, actor=user)
     entry.instance_id = instance.id
     audit.record("showcase.nominated", "post", post.id, actor_id=user.id, org_id=post.university_id, kind=kind)
-    db.session.commit()
     return entry
 
 
@@ -91,9 +104,10 @@ def set_status(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -
     return {"status": status}
 
 
+@use_case
 def withdraw(user: User, entry_id: int) -> ShowcaseEntry:
     """An operator takes an admitted post out of the column again."""
-    if not user.has_role("operator", "process_admin"):
+    if not may_withdraw(user):
         raise Forbidden("只有高校思政网运营人员可以撤下成果展示")
     entry = db.session.get(ShowcaseEntry, entry_id)
     if entry is None:
@@ -102,7 +116,6 @@ def withdraw(user: User, entry_id: int) -> ShowcaseEntry:
         raise Conflict("只有已入选的成果可以撤下")
     entry.status = "withdrawn"
     audit.record("showcase.withdrawn", "post", entry.post_id, actor_id=user.id)
-    db.session.commit()
     return entry
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from app.core import audit, clock, paging, sanitize
+from app.core.unit_of_work import use_case
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import POST_MODULES, Org, Post, PostRevision, PostRevisionFile, User
@@ -248,7 +249,6 @@ def _working_draft(user: User, post: Post) -> PostRevision:
     try:
         db.session.flush()
     except IntegrityError:  # another tab started the same new revision a moment ago
-        db.session.rollback()
         raise Conflict("文章刚在别处被修改，请刷新页面后重试") from None
     _copy_files(source, draft)
     post.status = "draft"
@@ -272,12 +272,13 @@ def _submit(user: User, post: Post, revision: PostRevision, university: Org) -> 
         "university_id": university.id, "university_name": university.name, "title": revision.title,
         "module": post.module, "module_name": POST_MODULES[post.module],
         "is_update": post.published_at is not None,
-    }, actor=user, commit=False)
+    }, actor=user)
     revision.instance_id = instance.id
     audit.record("post.submitted", "post", post.id, actor_id=user.id, org_id=university.id,
                  revision=revision.number)
 
 
+@use_case
 def create(user: User, raw: dict[str, Any], *, submit: bool) -> Post:
     """A new post of the user's university: saved as a draft, or (the API) straight into review."""
     university = posts_media.university_of(user)
@@ -294,10 +295,10 @@ def create(user: User, raw: dict[str, Any], *, submit: bool) -> Post:
     audit.record("post.created", "post", post.id, actor_id=user.id, org_id=university.id, module=post.module)
     if submit:
         _submit(user, post, revision, university)
-    db.session.commit()
     return post
 
 
+@use_case
 def save_draft(user: User, post_id: int, raw: dict[str, Any]) -> PostRevision:
     """Keep what is written so far (also the editor's autosave). Editing a published or returned post
     starts a new draft revision; the published one stays public."""
@@ -307,10 +308,10 @@ def save_draft(user: User, post_id: int, raw: dict[str, Any]) -> PostRevision:
     _apply_module(post, content)
     _write(revision, content)
     post.updated_at = clock.now()
-    db.session.commit()
     return revision
 
 
+@use_case
 def submit(user: User, post_id: int, raw: dict[str, Any] | None = None) -> PostRevision:
     """Send the draft (with `raw`: this content) to the operator's review."""
     post, university = _editable(user, post_id)
@@ -320,10 +321,10 @@ def submit(user: User, post_id: int, raw: dict[str, Any] | None = None) -> PostR
     _apply_module(post, content)
     _write(revision, content)
     _submit(user, post, revision, university)
-    db.session.commit()
     return revision
 
 
+@use_case
 def discard_draft(user: User, post_id: int) -> Post | None:
     """Throw the draft away; a post that was never submitted goes with it (returns None then)."""
     post, university = _editable(user, post_id)
@@ -337,8 +338,6 @@ def discard_draft(user: User, post_id: int) -> Post | None:
                  revision=latest.number)
     if latest.number == 1:
         db.session.delete(post)
-        db.session.commit()
         return None
     post.status = latest_revision(post).status
-    db.session.commit()
     return post

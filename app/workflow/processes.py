@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.config import ROOT
 from app.core import audit
+from app.core.unit_of_work import use_case
 from app.engine.specs import ProcessDef, SpecCache, parse_process
 from app.errors import BpmnInvalid, NotVisible
 from app.extensions import db
@@ -31,8 +32,8 @@ def _form_usable(key: str) -> bool:
     return forms.exists(key) and not forms.check(key)
 
 
-def deploy(xml: bytes | str, *, actor_id: int | None = None, commit: bool = True) -> tuple[
-        ProcessDefinition, bool]:
+@use_case
+def deploy(xml: bytes | str, *, actor_id: int | None = None) -> tuple[ProcessDefinition, bool]:
     """Store the process as the next version of its key, unless this exact content is deployed already.
 
     Returns (definition, created). Raises BpmnInvalid with line-numbered reasons."""
@@ -50,8 +51,6 @@ def deploy(xml: bytes | str, *, actor_id: int | None = None, commit: bool = True
     _cache.put(definition.key, definition.version, proc)
     audit.record("process.deployed", "process", f"{proc.key}:{definition.version}", actor_id=actor_id,
                  key=proc.key, version=definition.version, content_hash=proc.content_hash)
-    if commit:
-        db.session.commit()
     return definition, True
 
 
@@ -74,7 +73,6 @@ def deploy_path(path: Path, *, actor_id: int | None = None) -> list[DeployReport
         try:
             definition, report.created = deploy(file.read_bytes(), actor_id=actor_id)
         except BpmnInvalid as exc:
-            db.session.rollback()
             report.problems = exc.problems
         else:
             report.key, report.version = definition.key, definition.version
@@ -117,6 +115,11 @@ def latest_versions() -> list[ProcessDefinition]:
         select(ProcessDefinition).join(newest, (ProcessDefinition.key == newest.c.key)
                                        & (ProcessDefinition.version == newest.c.version))
         .order_by(ProcessDefinition.key)))
+
+
+def names() -> dict[str, str]:
+    """Process key -> the name of its newest version."""
+    return {d.key: d.name for d in latest_versions()}
 
 
 def versions_of(key: str) -> list[ProcessDefinition]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from app.core import audit, clock, notifications
+from app.core.unit_of_work import unit_of_work, use_case
 from app.engine import runner
 from app.engine.results import StepResult
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
@@ -41,30 +42,30 @@ def _engine_args(instance: ProcessInstance, now: datetime, actor_id: int | None 
     return {"now": now, "calendar": work_calendar.current(), "services": registry_for(ctx)}
 
 
-def start(key: str, data: dict[str, Any], *, actor: User | None, org_id: int | None = None,
-          commit: bool = True) -> ProcessInstance:
-    """Start the newest version of `key` with `data` and run it to its first wait."""
-    definition = processes.definition_for(key)
-    proc = processes.spec_of(definition)
-    now = clock.now()
-    org_id = org_id if org_id is not None else _as_int(data.get("university_id"))
-    if org_id is not None and _existing(Org, org_id) is None:
-        # The instance row references the org: on PostgreSQL a made-up id was a foreign-key 500 (issue #9).
-        raise ValidationFailed("数据有误", {"data.university_id": ["单位不存在"]})
-    instance = ProcessInstance(
-        definition_id=definition.id, process_key=definition.key, process_version=definition.version,
-        status="running", org_id=org_id,
-        started_by=actor.id if actor else None, started_at=now, data={}, state={})
-    db.session.add(instance)
-    db.session.flush()
-    result = runner.start(proc, data, **_engine_args(instance, now, actor.id if actor else None))
-    _apply(instance, result, now=now, actor_id=actor.id if actor else None, action="instance.started",
-           detail={"version": definition.version})
-    if commit:
-        db.session.commit()
+def start(key: str, data: dict[str, Any], *, actor: User | None, org_id: int | None = None) -> ProcessInstance:
+    """Start the newest version of `key` with `data` and run it to its first wait. Called inside a
+    domain's use case (filing a complaint, submitting a post), the start joins that unit of work."""
+    with unit_of_work():
+        definition = processes.definition_for(key)
+        proc = processes.spec_of(definition)
+        now = clock.now()
+        org_id = org_id if org_id is not None else _as_int(data.get("university_id"))
+        if org_id is not None and _existing(Org, org_id) is None:
+            # The instance row references the org: on PostgreSQL a made-up id was a foreign-key 500.
+            raise ValidationFailed("数据有误", {"data.university_id": ["单位不存在"]})
+        instance = ProcessInstance(
+            definition_id=definition.id, process_key=definition.key, process_version=definition.version,
+            status="running", org_id=org_id,
+            started_by=actor.id if actor else None, started_at=now, data={}, state={})
+        db.session.add(instance)
+        db.session.flush()
+        result = runner.start(proc, data, **_engine_args(instance, now, actor.id if actor else None))
+        _apply(instance, result, now=now, actor_id=actor.id if actor else None, action="instance.started",
+               detail={"version": definition.version})
     return instance
 
 
+@use_case
 def start_as(user: User, key: str, data: dict[str, Any]) -> ProcessInstance:
     """Start a process on a person's behalf. A process_admin may start anything with any data. Anyone
     else may start a process whose first task is theirs to do; the case then belongs to their own
@@ -74,23 +75,20 @@ def start_as(user: User, key: str, data: dict[str, Any]) -> ProcessInstance:
     university_id = user.org.university_id()
     if university_id is not None:
         data = {**data, "university_id": university_id}
-    instance = start(key, data, actor=user, commit=False)
+    instance = start(key, data, actor=user)
     first = db.session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id)).all()
     if not any(user.has_role(t.role) and (t.org_id in (None, user.org_id) or t.assignee_id == user.id)
                for t in first):
-        db.session.rollback()
-        raise Forbidden("您不能发起该流程")
-    db.session.commit()
+        raise Forbidden("您不能发起该流程")  # the unit of work rolls the started instance back
     return instance
 
 
-def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool = True) -> ProcessInstance:
-    """Complete a ready human task with already validated form data. Exactly one of two concurrent
-    completions wins; the other raises Conflict and writes nothing."""
-    if task.status != "ready":
-        raise Conflict("该任务已办理或已取消")
-    if task.assignee_id is not None and task.assignee_id != actor.id:
-        raise Conflict("该任务已由他人认领")
+@use_case
+def complete(task: HumanTask, data: dict[str, Any], *, actor: User) -> ProcessInstance:
+    """Complete a ready human task with form data `tasks.complete` validated. That caller refused early
+    (cheaply, on the row it loaded) what is plainly not this actor's to do; the one check that holds
+    under a race is `_mark_completed`'s conditional UPDATE: of two concurrent completions exactly one
+    wins, the other raises Conflict and writes nothing."""
     instance = task.instance
     proc = processes.spec_of_instance(instance)
     now = clock.now()
@@ -100,8 +98,6 @@ def complete(task: HumanTask, data: dict[str, Any], *, actor: User, commit: bool
     _apply(instance, result, now=now, actor_id=actor.id, action="task.completed",
            detail={"task_id": task.id, "bpmn_id": task.bpmn_id, "task": task.name,
                    "decision": data.get("decision"), "data": data})
-    if commit:
-        _commit()
     return instance
 
 
@@ -115,7 +111,6 @@ def _mark_completed(task: HumanTask, actor: User, now: datetime, data: dict[str,
                                 or_(HumanTask.assignee_id.is_(None), HumanTask.assignee_id == actor.id))
         .values(**values).execution_options(synchronize_session=False))).rowcount
     if won != 1:
-        db.session.rollback()
         raise Conflict("该任务已办理、已取消或已由他人认领")
     for key, value in values.items():  # what the row now holds, without reading it back
         set_committed_value(task, key, value)
@@ -131,6 +126,7 @@ def fire_timers(instance: ProcessInstance, now: datetime) -> int:
     return sum(1 for e in result.events if e.get("type") == "timer_fired")
 
 
+@use_case
 def cancel(instance: ProcessInstance, *, actor: User, reason: str = "") -> ProcessInstance:
     if not actor.has_role("process_admin"):
         raise Forbidden("只有平台管理员可以终止流程")
@@ -141,10 +137,10 @@ def cancel(instance: ProcessInstance, *, actor: User, reason: str = "") -> Proce
     result = runner.cancel(proc, instance.state, now=now)
     _apply(instance, result, now=now, actor_id=actor.id, action="instance.cancelled",
            detail={"reason": reason})
-    _commit()
     return instance
 
 
+@use_case
 def retry(instance: ProcessInstance, *, actor: User) -> ProcessInstance:
     """Re-run the failing steps of an instance in error (e.g. after a mail server came back)."""
     if not actor.has_role("process_admin"):
@@ -155,16 +151,7 @@ def retry(instance: ProcessInstance, *, actor: User) -> ProcessInstance:
     now = clock.now()
     result = runner.retry_errors(proc, instance.state, **_engine_args(instance, now, actor.id))
     _apply(instance, result, now=now, actor_id=actor.id, action="instance.retried")
-    _commit()
     return instance
-
-
-def _commit() -> None:
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        raise Conflict("该流程刚被他人更新，请刷新后重试") from None
 
 
 def _apply(instance: ProcessInstance, result: StepResult, *, now: datetime, actor_id: int | None,

@@ -13,7 +13,8 @@ from typing import Any, cast
 from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, and_, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core import audit, clock, paging
+from app.core import audit, clock, deadlines, paging
+from app.core.unit_of_work import use_case
 from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import Conflict, DomainError, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
@@ -153,6 +154,11 @@ def task_for(user: User, task_id: int) -> HumanTask:
     return task
 
 
+def may_unclaim(user: User, task: HumanTask) -> bool:
+    """A claimed task goes back to its group by its assignee, or by a process_admin."""
+    return task.assignee_id == user.id or user.has_role("process_admin")
+
+
 def may_act(user: User, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == user.id
@@ -163,6 +169,7 @@ def may_act(user: User, task: HumanTask) -> bool:
     return task.org_id is None or task.org_id == user.org_id
 
 
+@use_case
 def claim(user: User, task_id: int) -> HumanTask:
     task = task_for(user, task_id)
     if task.status != "ready":
@@ -179,23 +186,21 @@ def claim(user: User, task_id: int) -> HumanTask:
                                 HumanTask.assignee_id.is_(None))
         .values(assignee_id=user.id).execution_options(synchronize_session=False))).rowcount
     if won != 1:
-        db.session.rollback()
         raise Conflict("该任务已由他人认领")
     db.session.refresh(task)
     audit.record("task.claimed", "instance", task.instance_id, actor_id=user.id, task_id=task.id)
-    db.session.commit()
     return task
 
 
+@use_case
 def unclaim(user: User, task_id: int) -> HumanTask:
     task = task_for(user, task_id)
     if task.status != "ready":
         raise Conflict("该任务已办理或已取消")
-    if task.assignee_id != user.id and not user.has_role("process_admin"):
+    if not may_unclaim(user, task):
         raise Forbidden("只能退回自己认领的任务")
     task.assignee_id = None
     audit.record("task.unclaimed", "instance", task.instance_id, actor_id=user.id, task_id=task.id)
-    db.session.commit()
     return task
 
 
@@ -206,10 +211,13 @@ def form_context(task: HumanTask) -> dict[str, Any]:
     return {**data, "university_id": task.instance.org_id, "task_org_id": task.org_id}
 
 
+@use_case
 def complete(user: User, task_id: int, data: Any, *, from_html: bool = False,
              files: dict[str, Any] | None = None) -> HumanTask:
     """Complete with form data (a JSON object, or a page's MultiDict with `from_html`; `files` are the
-    ids `forms.files_from_request` stored for this post)."""
+    ids `forms.files_from_request` stored for this post). The checks here are the cheap early refusal,
+    with a clear message, on the row just loaded; `steps.complete` then wins or loses the race in one
+    conditional UPDATE (see `_mark_completed`)."""
     task = task_for(user, task_id)
     if task.status != "ready":
         raise Conflict("该任务已办理或已取消")
@@ -241,14 +249,14 @@ def complete_many(user: User, task_ids: list[int], data: dict[str, Any]) -> list
     for task_id in dict.fromkeys(task_ids):
         try:
             complete(user, task_id, dict(data))
-        except DomainError as exc:
-            db.session.rollback()
+        except DomainError as exc:  # that task's unit of work rolled back alone
             outcomes.append(BulkOutcome(task_id, False, exc.status, exc.message))
         else:
             outcomes.append(BulkOutcome(task_id, True))
     return outcomes
 
 
+@use_case
 def add_comment(user: User, task_id: int, body: str) -> TaskComment:
     task = task_for(user, task_id)
     body = (body or "").strip()
@@ -259,7 +267,6 @@ def add_comment(user: User, task_id: int, body: str) -> TaskComment:
     comment = TaskComment(instance_id=task.instance_id, task_id=task.id, author_id=user.id, body=body)
     db.session.add(comment)
     audit.record("task.commented", "instance", task.instance_id, actor_id=user.id, task_id=task.id)
-    db.session.commit()
     return comment
 
 
@@ -271,3 +278,9 @@ def comments(task: HumanTask) -> list[TaskComment]:
 def is_overdue(task: HumanTask, now: datetime | None = None) -> bool:
     return (task.status == "ready" and task.due_at is not None
             and clock.as_utc(task.due_at) < (now or clock.now()))
+
+
+def deadline_flags(task: HumanTask, now: datetime) -> tuple[bool, bool]:
+    """(overdue, due soon) of a task, as its lists and pages mark it."""
+    overdue = is_overdue(task, now)
+    return overdue, not overdue and task.status == "ready" and deadlines.due_soon(task.due_at, now)

@@ -7,18 +7,18 @@ fired by the next run instead of never. Each instance is its own transaction."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 
-from app.core import audit, clock, notifications
+from app.core import audit, clock, deadlines, notifications
+from app.core.unit_of_work import use_case
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer, User
 from app.workflow import plugins
 from app.workflow import steps as workflows
 
 log = logging.getLogger(__name__)
-REMIND_BEFORE = timedelta(hours=24)
 
 
 def _lock_next_due(at: datetime, skip: set[int]) -> Timer | None:
@@ -68,13 +68,14 @@ def _recipients(task: HumanTask) -> list[User]:
     return notifications.users_with_role(task.role, task.org_id)
 
 
+@use_case
 def send_deadline_notices(at: datetime | None = None) -> dict[str, int]:
     """A reminder once a task is due within a day, an overdue notice once it is past due."""
     at = at or clock.now()
     reminded = overdue = 0
     soon = db.session.scalars(select(HumanTask).where(
         HumanTask.status == "ready", HumanTask.reminded_at.is_(None), HumanTask.due_at.is_not(None),
-        HumanTask.due_at <= at + REMIND_BEFORE, HumanTask.due_at > at)).all()
+        HumanTask.due_at <= at + deadlines.REMIND_BEFORE, HumanTask.due_at > at)).all()
     for task in soon:
         notifications.notify(_recipients(task), kind="task.due_soon", title=f"即将到期：{task.title}",
                              link=f"/tasks/{task.id}")
@@ -89,7 +90,6 @@ def send_deadline_notices(at: datetime | None = None) -> dict[str, int]:
         audit.record("task.overdue", "instance", task.instance_id, task_id=task.id, bpmn_id=task.bpmn_id,
                      due_at=task.due_at.isoformat() if task.due_at else None)
         overdue += 1
-    db.session.commit()
     return {"reminded": reminded, "overdue": overdue}
 
 

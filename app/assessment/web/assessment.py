@@ -15,12 +15,10 @@ from app.assessment import assessments
 from app.assessment import evidence as assessment_evidence
 from app.assessment import review as assessment_review
 from app.assessment import scoring as assessment_scoring
-from app.core import uploads
+from app.core import deadlines, lookups, uploads
 from app.errors import Conflict, ValidationFailed
-from app.extensions import db
 from app.models import Assessment, User
 from app.web.numbers import ids_from, number
-from app.workflow.web import lookups
 
 bp = Blueprint("assessment_page", __name__)
 
@@ -60,7 +58,7 @@ def _render(user: User, assessment: Assessment, *, errors: dict[str, list[str]] 
         dimension_names={d.code: d.name for d in framework.dimensions}, errors=errors or {}, message=message,
         values=values, rules=framework.scoring, due=assessment.rectify_due if assessment.status == "rectifying"
         else assessment.round.self_due, result_labels=assessment_scoring.RESULT_LABELS,
-        min_due=assessments.today().isoformat()), status
+        min_due=deadlines.today().isoformat()), status
 
 
 @bp.route("/assessments/<int(max=2147483647):assessment_id>")
@@ -72,22 +70,20 @@ def detail(assessment_id: int) -> ResponseReturnValue:
 
 def _posted(user: User, assessment_id: int, save: Callable[[], ResponseReturnValue]) -> ResponseReturnValue:
     """Run what one of the page's forms posted (`save`: the save, then the step it asks for, if any) and
-    answer for both forms when a service refuses it, after rolling back what was not committed: invalid
+    answer for both forms when a service refuses it (which rolled back what it had written): invalid
     input re-shows the page with the messages and the posted values (422); a conflict (the stage moved
     on, or someone acted first) is flashed over the page shown again."""
     try:
         return save()
     except ValidationFailed as exc:
-        db.session.rollback()
         assessment = assessments.assessment_for(user, assessment_id)
         return _render(user, assessment, errors=exc.fields, message=exc.message, values=request.form, status=422)
     except Conflict as exc:
-        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for(".detail", assessment_id=assessment_id))
 
 
-def _self_entries(assessment: Assessment, form: Any, uploaded: dict[str, list[int]]) -> list[dict[str, Any]]:
+def _self_entries(assessment: Assessment, form: Any) -> list[dict[str, Any]]:
     entries = []
     for line in assessments.lines(assessment):
         code = line.item.code
@@ -99,7 +95,7 @@ def _self_entries(assessment: Assessment, form: Any, uploaded: dict[str, list[in
         posts = ids_from(form.getlist(f"posts-{code}"))
         entries.append({"code": code, "rating": form.get(f"rating-{code}") or None,
                         "statement": form.get(f"statement-{code}", ""),
-                        "evidence_file_ids": list(dict.fromkeys(kept + uploaded.get(code, []))), "post_ids": posts})
+                        "evidence_file_ids": list(dict.fromkeys(kept)), "post_ids": posts})
     return entries
 
 
@@ -110,14 +106,11 @@ def save_self(assessment_id: int) -> ResponseReturnValue:
     assessment = assessments.assessment_for(user, assessment_id)
 
     def save() -> ResponseReturnValue:
-        uploaded: dict[str, list[int]] = {}
-        for name in request.files:
-            if name.startswith("evidence-"):
-                for storage in request.files.getlist(name):
-                    if storage and storage.filename:
-                        stored = assessment_evidence.upload(user, storage, commit=False, field=name)
-                        uploaded.setdefault(name.removeprefix("evidence-"), []).append(stored.id)
-        assessments.save_self(user, assessment_id, _self_entries(assessment, request.form, uploaded))
+        new_files = {name.removeprefix("evidence-"): [(name, f) for f in request.files.getlist(name)
+                                                       if f and f.filename]
+                     for name in request.files if name.startswith("evidence-")}
+        assessment_evidence.save_self_with_files(user, assessment_id, _self_entries(assessment, request.form),
+                                                 {code: files for code, files in new_files.items() if files})
         if request.form.get("action") == "submit":
             assessments.submit_self(user, assessment_id, request.form.get("note", ""))
             flash("自评已提交，等待思政司评审", "success")

@@ -10,12 +10,11 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.assessment import assessments, indicators
 from app.assessment import scoring as assessment_scoring
+from app.core import accounts, deadlines, lookups
 from app.errors import Forbidden, ValidationFailed
-from app.extensions import db
 from app.models import Assessment, Org, User
 from app.web.access import roles_required
 from app.web.numbers import ids_from, number
@@ -56,30 +55,16 @@ def framework() -> ResponseReturnValue:
 # ---------------------------------------------------------------- rounds
 
 def _pilots() -> list[Org]:
-    return list(db.session.scalars(select(Org).where(Org.kind == "university", Org.pilot_status.in_(
-        assessments.PILOT_STATUSES)).order_by(Org.pilot_batch, Org.province, Org.name)))
-
-
-def _round_rows() -> list[dict[str, Any]]:
-    rows = []
-    for round_ in assessments.rounds():
-        items = list(db.session.scalars(select(Assessment).where(Assessment.round_id == round_.id)))
-        counts: dict[str, int] = {}
-        for a in items:
-            counts[a.status] = counts.get(a.status, 0) + 1
-        scores = [a.total_score for a in items if a.total_score is not None]
-        rows.append({"round": round_, "total": len(items), "counts": counts,
-                     "average": round(sum(scores) / len(scores), 1) if scores else None})
-    return rows
+    return accounts.pilot_universities(by_batch=True)
 
 
 def _render_rounds(errors: dict[str, list[str]] | None = None, values: dict[str, Any] | None = None,
                    status: int = 200) -> ResponseReturnValue:
     user = _user()
     if user.has_role(*assessments.READERS):
-        return render_template("assessment/rounds.html", rows=_round_rows(), pilots=_pilots(),
+        return render_template("assessment/rounds.html", rows=assessments.summaries(), pilots=_pilots(),
                                can_open=user.has_role(*assessments.OPENERS), errors=errors or {},
-                               values=values or {}, today=assessments.today()), status
+                               values=values or {}, today=deadlines.today()), status
     if not user.has_role("university_admin"):
         raise Forbidden()
     mine, _ = assessments.search(user, limit=500)
@@ -117,7 +102,6 @@ def open_round() -> ResponseReturnValue:
         round_ = assessments.open_round(_user(), name=values["name"], university_ids=ids, self_due=due,
                                         review_days=days, note=values["note"])
     except ValidationFailed as exc:
-        db.session.rollback()
         return _render_rounds(exc.fields, values, 422)
     flash(f"已开启考核轮次“{round_.name}”，{len(ids)} 所高校已收到自评任务", "success")
     return redirect(url_for(".round_detail", round_id=round_.id))
@@ -129,7 +113,7 @@ def round_detail(round_id: int) -> ResponseReturnValue:
     user = _user()
     round_ = assessments.round_for(user, round_id)
     items, _ = assessments.search(user, round_id=round_.id, limit=10_000)
-    names = {o.id: o for o in db.session.scalars(select(Org).where(Org.id.in_([a.university_id for a in items])))}
+    names = lookups.orgs_by_id(a.university_id for a in items)
 
     def place(assessment: Assessment) -> tuple[str, str]:
         org = names.get(assessment.university_id)

@@ -10,12 +10,10 @@ from typing import Any
 from flask_login import current_user
 
 from app.complaints import cases as complaints
-from app.core import clock
+from app.core import clock, lookups
 from app.models import HumanTask, User
 from app.models.complaint import Complaint
 from app.workflow import forms, tasks
-from app.workflow.timers import REMIND_BEFORE
-from app.workflow.web import lookups
 
 STATUS = {"triage": ("待转办", "warning"), "assigned": ("办理中", "primary"),
           "answered": ("已答复，待评价", "info")}
@@ -53,16 +51,8 @@ class Step:
     form: forms.HtmlForm | None = None
 
 
-def deadline_flags(task: HumanTask) -> tuple[bool, bool]:
-    now = clock.now()
-    overdue = tasks.is_overdue(task, now)
-    soon = (not overdue and task.status == "ready" and task.due_at is not None
-            and clock.as_utc(task.due_at) <= now + REMIND_BEFORE)
-    return overdue, soon
-
-
 def step_of(viewer: User, task: HumanTask) -> Step:
-    overdue, soon = deadline_flags(task)
+    overdue, soon = tasks.deadline_flags(task, clock.now())
     can_act = task.status == "ready" and tasks.may_act(viewer, task)
     people = lookups.user_names([task.assignee_id])
     return Step(task=task, label=STEP_LABELS.get(task.form_key or "", task.name), overdue=overdue, due_soon=soon,

@@ -15,8 +15,7 @@ from app.complaints import cases as complaints
 from app.complaints.web.common import SATISFACTION, Step, open_steps, status_of, task_form, user
 from app.core import uploads
 from app.errors import Conflict, NotVisible, ValidationFailed
-from app.extensions import db
-from app.models import StoredFile, User
+from app.models import User
 from app.models.complaint import CHANNELS, Complaint
 from app.web.access import roles_required
 from app.web.paging import page_number
@@ -25,11 +24,6 @@ from app.workflow import tasks
 
 bp = Blueprint("complaints", __name__)
 PER_PAGE = 20
-MAX_PHOTOS = 6
-PHOTO_KINDS = ("png", "jpeg")
-# Like every other upload (README: "the 10 MB upload limits"); without it a photo could be as large as
-# the whole request (16 MiB) before anyone said so (issue #9).
-PHOTO_MAX_BYTES = 10 * 1024 * 1024
 FIELDS = ("channel", "category", "title", "content")
 
 
@@ -51,17 +45,11 @@ def _photos() -> list[FileStorage]:
     return [f for f in request.files.getlist("photos") if f and f.filename]
 
 
-def _save_photos(owner: User, photos: list[FileStorage]) -> list[int]:
-    if len(photos) > MAX_PHOTOS:
-        raise ValidationFailed("请按提示修改", {"photos": [f"最多上传 {MAX_PHOTOS} 张照片"]})
-    return [uploads.save(p, owner_id=owner.id, org_id=owner.org_id, accept=PHOTO_KINDS, field="photos",
-                         max_bytes=PHOTO_MAX_BYTES).id for p in photos]
-
-
 def _render_new(values: dict[str, Any], errors: dict[str, list[str]], *, photos_lost: bool = False,
                 status: int = 200) -> ResponseReturnValue:
     return render_template("complaints/new.html", values=values, errors=errors, photos_lost=photos_lost,
-                           max_photos=MAX_PHOTOS, photo_hint=uploads.describe_accept(PHOTO_KINDS),
+                           max_photos=complaints.MAX_PHOTOS,
+                           photo_hint=uploads.describe_accept(complaints.PHOTO_KINDS),
                            **choices()), status
 
 
@@ -73,10 +61,8 @@ def new() -> ResponseReturnValue:
     student = user()
     raw, photos = submitted(request.form), _photos()
     try:
-        attachments = _save_photos(student, photos)
-        complaint = complaints.file(student, {**raw, "attachments": attachments})
+        complaint = complaints.file_with_photos(student, raw, photos)
     except ValidationFailed as exc:
-        db.session.rollback()  # the photos of a refused post were only flushed: they go with it
         return _render_new(raw, exc.fields, photos_lost=bool(photos) and "photos" not in exc.fields,
                            status=422)
     flash(f"已提交，编号 #{complaint.id}。处理进展会通知您，也可在“我的反映”中查看。", "success")
@@ -158,7 +144,6 @@ def complete_step(complaint_id: int, task_id: int) -> ResponseReturnValue:
     try:
         tasks.complete(viewer, task_id, request.form, from_html=True)
     except ValidationFailed as exc:
-        db.session.rollback()
         return render_detail(viewer, complaint, failed=(task_id, request.form, exc.fields), status=422)
     except Conflict:
         flash("该事项已被他人办理或已发生变化，请查看最新状态", "warning")
@@ -171,13 +156,7 @@ def complete_step(complaint_id: int, task_id: int) -> ResponseReturnValue:
 @login_required
 def photo(complaint_id: int, file_id: int) -> ResponseReturnValue:
     """A photo of a complaint, to whoever may see the complaint (never by file id alone)."""
-    complaint = complaints.complaint_for(user(), complaint_id)
-    if file_id not in (complaint.attachments or []):
-        raise NotVisible("文件不存在")
-    stored = db.session.get(StoredFile, file_id)
-    kind = uploads.CONTENT_TYPES.get(stored.content_type) if stored else None
-    if stored is None or kind is None or kind.name not in PHOTO_KINDS:
-        raise NotVisible("文件不存在")
+    complaint, stored, kind = complaints.photo_for(user(), complaint_id, file_id)
     response = send_file(uploads.open_stream(stored), mimetype=kind.content_type, max_age=0,
                          download_name=f"complaint-{complaint.id}-{file_id}{kind.extensions[0]}")
     response.headers["Cache-Control"] = "private, no-store"

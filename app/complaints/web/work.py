@@ -13,7 +13,6 @@ from app.complaints import cases as complaints
 from app.complaints.web.common import STATUS, status_of, step_of, user
 from app.complaints.web.student import choices, submitted
 from app.errors import ValidationFailed
-from app.extensions import db
 from app.models import HumanTask, User
 from app.models.complaint import COMPLAINT_STATUSES, Complaint
 from app.web.access import roles_required
@@ -81,7 +80,6 @@ def call() -> ResponseReturnValue:
     try:
         complaint = complaints.file(user(), raw, on_behalf=True)
     except ValidationFailed as exc:
-        db.session.rollback()
         return render_template("complaints/call.html", values=raw, errors=exc.fields, **choices()), 422
     flash(f"来电已登记，编号 #{complaint.id}，请转办。", "success")
     return redirect(url_for("complaints.detail", complaint_id=complaint.id))

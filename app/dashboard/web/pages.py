@@ -11,16 +11,14 @@ from urllib.parse import quote
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.assessment import assessments
-from app.core import clock
+from app.core import accounts, clock
 from app.dashboard import catalogue as dashboard
 from app.dashboard import datasets, forecast
 from app.dashboard.pilots import MAP_NOTE
 from app.dashboard.scores import rounds_with_scores
-from app.extensions import db
-from app.models import Assessment, Org, User
+from app.models import User
 from app.web.access import roles_required
 from app.web.numbers import id_arg, ids_from
 
@@ -53,8 +51,7 @@ def _render(scope: datasets.Scope) -> ResponseReturnValue:
     cards = [_card(k, dashboard.REGISTRY[k].title, args) for k in ORDER if k in keys]
     universities = []
     if scope.sees_everyone:
-        universities = list(db.session.scalars(select(Org).where(Org.kind == "university", Org.pilot_status.in_(
-            assessments.PILOT_STATUSES)).order_by(Org.province, Org.name)))
+        universities = accounts.pilot_universities()
     return render_template("dashboard/index.html", scope=scope, cards=cards, universities=universities,
                            rounds=rounds_with_scores(scope.university.id if scope.university else None),
                            method=forecast.METHOD, map_note=MAP_NOTE)
@@ -97,8 +94,7 @@ def data(key: str, fmt: str) -> ResponseReturnValue:
 def compare() -> ResponseReturnValue:
     ids = _ids_arg()
     round_id = id_arg("round_id")
-    pilots = list(db.session.scalars(select(Org).where(Org.kind == "university", Org.pilot_status.in_(
-        assessments.PILOT_STATUSES)).order_by(Org.province, Org.name)))
+    pilots = accounts.pilot_universities()
     cards, error = [], ""
     if len(ids) == 1 or len(ids) > 10:
         error = "请选择 2–10 所高校进行比较"
@@ -116,8 +112,7 @@ def report(university_id: int) -> ResponseReturnValue:
     scope = dashboard.scope_for(_user(), university_id, round_id=id_arg("round_id"))
     assert scope.university is not None
     sections = [dashboard.build(scope, key) for key in REPORT_KEYS]
-    latest = db.session.scalar(select(Assessment).where(Assessment.university_id == university_id)
-                               .order_by(Assessment.round_id.desc()).limit(1))
+    latest = assessments.latest_for(university_id)
     return render_template("dashboard/report.html", scope=scope, university=scope.university, sections=sections,
                            latest=latest, method=forecast.METHOD,
                            now_text=clock.now().astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M"))

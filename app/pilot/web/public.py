@@ -10,7 +10,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.errors import Conflict, NotVisible, ValidationFailed
-from app.extensions import db
 from app.models import PilotApplication
 from app.pilot import applications as pilot_applications
 from app.pilot import review_windows
@@ -90,19 +89,7 @@ def _posted() -> tuple[dict[str, str], Any]:
     return raw, upload if upload is not None and upload.filename else None
 
 
-def _store_plan(raw: dict[str, str], upload: Any) -> Any:
-    """Store the uploaded plan; a refused file is reported together with every other field."""
-    try:
-        return pilot_applications.save_plan_file(upload)
-    except ValidationFailed as exc:
-        db.session.rollback()
-        fields = pilot_applications.field_errors(raw, has_plan_file=True)
-        fields.update(exc.fields)
-        raise ValidationFailed(exc.message, fields) from exc
-
-
 def _refused(exc: ValidationFailed, template: str, uploaded: bool, **context: Any) -> ResponseReturnValue:
-    db.session.rollback()  # the flushed upload row of a refused post goes with it
     fields = {name: list(msgs) for name, msgs in exc.fields.items()}
     if uploaded and "plan_file" not in fields:
         fields["plan_file"] = [FILE_AGAIN]
@@ -117,7 +104,7 @@ def apply() -> ResponseReturnValue:
     raw, upload = _posted()
     pilot_applications.admit(request.remote_addr or "-")  # the 6th within the hour: the 429 page
     try:
-        application = pilot_applications.submit(raw, _store_plan(raw, upload))
+        application = pilot_applications.submit_with_plan(raw, upload)
     except ValidationFailed as exc:
         return _refused(exc, "pilot_public/apply.html", upload is not None,
                         window=review_windows.window_after(review_windows.today()))
@@ -187,8 +174,7 @@ def amend(code: str) -> ResponseReturnValue:
                                **context)
     raw, upload = _posted()
     try:
-        plan = _store_plan(raw, upload)
-        application = pilot_applications.resubmit(application.tracking_code, raw, plan)
+        application = pilot_applications.resubmit_with_plan(application.tracking_code, raw, upload)
     except ValidationFailed as exc:
         return _refused(exc, "pilot_public/amend.html", upload is not None, **context)
     except Conflict as exc:

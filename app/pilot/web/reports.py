@@ -12,16 +12,15 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.core import lookups
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.models import InfoReport, ReportPeriod, User
 from app.pilot import info_reports, review_windows
 from app.web.access import roles_required
 from app.workflow import forms
-from app.workflow.web import lookups
 
 bp = Blueprint("reports", __name__)
 READERS = info_reports.READERS
-CREATORS = ("moe_reviewer", "process_admin")
 OTHER_SECTION = "其他"
 STATUS = {"draft": ("草稿（未提交）", "secondary"), "submitted": ("已提交，待审核", "primary"),
           "accepted": ("已通过审核", "success"), "returned": ("被退回修改", "warning"),
@@ -109,7 +108,7 @@ def _render_index(errors: dict[str, list[str]] | None = None, values: dict[str, 
     if not user.has_role(*READERS):
         raise Forbidden()
     rows = [{"period": p, "counts": info_reports.status_counts(p)} for p in periods]
-    return render_template("reports/periods.html", rows=rows, can_create=user.has_role(*CREATORS),
+    return render_template("reports/periods.html", rows=rows, can_create=info_reports.may_create(user),
                            fields=PERIOD_FIELDS, errors=errors or {}, values=values or {}, today=today), status
 
 
@@ -120,7 +119,7 @@ def index() -> ResponseReturnValue:
 
 
 @bp.route("/reports/periods", methods=["POST"])
-@roles_required(*CREATORS)
+@roles_required(*info_reports.CREATORS)
 def create_period() -> ResponseReturnValue:
     values = {name: request.form.get(name, "").strip()[:100] for name, *_ in PERIOD_FIELDS}
     dates = {name: _date(values[name]) for name, _, kind, _ in PERIOD_FIELDS if kind == "date"}
@@ -129,7 +128,7 @@ def create_period() -> ResponseReturnValue:
         errors["name"] = ["请填写周期名称"]
     if not errors:
         try:
-            period = info_reports.create_period(code=values["code"], name=values["name"], actor_id=_user().id,
+            period = info_reports.create_period(_user(), code=values["code"], name=values["name"],
                                                 **dates)  # type: ignore[arg-type]
         except ValidationFailed as exc:
             errors = dict(exc.fields)

@@ -11,7 +11,6 @@ from flask_login import current_user, login_required
 
 from app.core import clock, sanitize
 from app.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from app.extensions import db
 from app.models import POST_MODULES, Post, User
 from app.posts import deadlines as posts_deadlines
 from app.posts import media as posts_media
@@ -110,11 +109,9 @@ def _save(user: User, post_id: int | None) -> ResponseReturnValue:
         else:
             posts.save_draft(user, post.id, raw)
     except ValidationFailed as exc:
-        db.session.rollback()
         post = posts.post_for(user, post_id) if post_id else None
         return _editor(user, post, values=request.form.to_dict(), errors=exc.fields, status=422)
     except Conflict as exc:
-        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for(".edit", post_id=post_id) if post_id else url_for(".manage"))
     if action == "submit":
@@ -168,7 +165,6 @@ def autosave(post_id: int | None) -> ResponseReturnValue:
         else:
             posts.save_draft(user, post_id, raw)
     except DomainError as exc:
-        db.session.rollback()
         return _json_error(exc)
     return jsonify({"post_id": post_id, "saved_at": clock.now().astimezone(clock.SHANGHAI).strftime("%H:%M:%S"),
                     "edit_url": url_for(".edit", post_id=post_id),
@@ -183,7 +179,6 @@ def upload_image() -> ResponseReturnValue:
     try:
         result = posts_media.upload(user, request.files.get("file"), "image")
     except DomainError as exc:
-        db.session.rollback()
         return _json_error(exc)
     return jsonify({"id": result.file.id, "url": result.url, "width": result.width, "height": result.height}), 201
 

@@ -10,8 +10,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.core import lookups
 from app.errors import Conflict, Forbidden, ValidationFailed
-from app.extensions import db
 from app.models import POST_MODULES, HumanTask, User
 from app.posts import review as posts_review
 from app.posts import showcase
@@ -19,7 +19,6 @@ from app.posts import writing as posts
 from app.web.numbers import id_from
 from app.web.paging import page_number
 from app.workflow import forms, tasks
-from app.workflow.web import lookups
 
 bp = Blueprint("posts_review", __name__, url_prefix="/yurenhao/review")
 READERS = ("operator", "moe_reviewer", "process_admin")
@@ -106,10 +105,8 @@ def complete(task_id: int) -> ResponseReturnValue:
     try:
         task = tasks.complete(user, task_id, request.form, from_html=True)
     except ValidationFailed as exc:
-        db.session.rollback()
         return _render(user, task_id, request.form, exc.fields, status=422)
     except Conflict as exc:
-        db.session.rollback()
         flash(exc.message, "warning")
         return redirect(url_for(".queue"))
     flash(f"已办理：{task.title}", "success")
@@ -125,7 +122,6 @@ def add_note(post_id: int) -> ResponseReturnValue:
     try:
         posts_review.add_comment(user, post_id, request.form.get("quote", ""), request.form.get("body", ""))
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         messages = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
         flash("批注未保存：" + "；".join(messages), "warning")
         return redirect(target)
@@ -146,9 +142,8 @@ def post_page(post_id: int) -> ResponseReturnValue:
     return render_template(
         "posts/admin_post.html", post=post, current=current, published=posts.published_revision(post),
         history=[r for r in posts.revisions(post) if r.status != "draft"], entries=entries,
-        review_task=review_task, can_nominate=user.has_role("operator") and post.published_at is not None
-        and not any(e.status in showcase.OPEN for e in entries),
-        can_withdraw=user.has_role("operator", "process_admin"),
+        review_task=review_task, can_nominate=showcase.may_nominate(user, post, entries),
+        can_withdraw=showcase.may_withdraw(user),
         university=lookups.org_names([post.university_id]).get(post.university_id, ""))
 
 
@@ -159,7 +154,6 @@ def nominate(post_id: int) -> ResponseReturnValue:
     try:
         showcase.nominate(user, post_id, request.form.get("kind", ""), request.form.get("reason", ""))
     except (ValidationFailed, Conflict) as exc:
-        db.session.rollback()
         messages = [m for msgs in exc.fields.values() for m in msgs] or [exc.message]
         flash("未能推荐：" + "；".join(messages), "warning")
     else:

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
+from app.core import lookups
 from app.errors import Conflict
 from app.models import User
 from app.web.access import roles_required
@@ -14,7 +15,6 @@ from app.web.labels import ROLE_LABELS
 from app.workflow import instances, processes
 from app.workflow import steps as workflows
 from app.workflow.web import labels as workflow_labels
-from app.workflow.web import lookups
 
 bp = Blueprint("instances", __name__)
 

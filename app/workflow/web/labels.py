@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask
 
+from app.core import lookups
 from app.models import AuditEvent
 from app.workflow import forms
-from app.workflow.web import lookups
 
 INSTANCE_STATUS = {"running": ("进行中", "primary"), "completed": ("已完成", "success"),
                    "cancelled": ("已终止", "secondary"), "error": ("出错", "danger")}

@@ -9,10 +9,10 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.core import lookups
 from app.errors import BpmnInvalid
 from app.web.access import roles_required
 from app.workflow import processes
-from app.workflow.web import lookups
 
 bp = Blueprint("process_admin", __name__, url_prefix="/admin/processes")
 

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.core import clock
+from app.core import clock, deadlines, lookups
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.models import HumanTask, User
 from app.web.numbers import ids_from
 from app.web.paging import page_number
 from app.web.redirects import same_site_path
-from app.workflow import forms, instances, tasks
-from app.workflow.timers import REMIND_BEFORE
+from app.workflow import forms, instances, processes, tasks
 from app.workflow.web import labels as workflow_labels
-from app.workflow.web import lookups
 from app.workflow.web.labels import DECISIONS
 
 bp = Blueprint("tasks", __name__)
@@ -68,15 +66,13 @@ def _decidable(form_key: str | None, cache: dict[str | None, bool]) -> bool:
 
 
 def _rows(user: User, items: list[HumanTask], scope: str, note: str = "") -> list[Row]:
-    names = lookups.process_names()
+    names = processes.names()
     people = lookups.user_names([t.assignee_id for t in items] + [t.completed_by for t in items])
     now = clock.now()
     cache: dict[str | None, bool] = {}
     rows = []
     for t in items:
-        overdue = tasks.is_overdue(t, now)
-        soon = (t.status == "ready" and not overdue and t.due_at is not None
-                and clock.as_utc(t.due_at) <= now + REMIND_BEFORE)
+        overdue, soon = tasks.deadline_flags(t, now)
         can_act = _can_act(user, t)
         rows.append(Row(
             task=t, process=names.get(t.process_key, t.process_key),
@@ -94,7 +90,7 @@ def _end_of_day(text: str) -> datetime | None:
         day = date.fromisoformat(text)
     except ValueError:
         return None
-    return datetime.combine(day, time(23, 59, 59), tzinfo=clock.SHANGHAI)
+    return deadlines.end_of_day(day)
 
 
 def _count(user: User, scope: str) -> int:
@@ -119,7 +115,7 @@ def inbox() -> ResponseReturnValue:
     rows = _rows(user, items, scope)
     return render_template(
         "tasks/inbox.html", tabs=tabs, scope=scope, rows=rows, total=total, page=page,
-        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), processes=lookups.process_names(),
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), processes=processes.names(),
         counts={s: _count(user, s) for s in ("mine", "group")},
         filters={"process": process or "", "overdue": overdue, "due_before": due_text if due_before else ""},
         bulk=any(r.selectable for r in rows), decisions=DECISIONS)
@@ -221,20 +217,17 @@ def _render_task(user: User, task: HumanTask, form: forms.HtmlForm | None, *, st
     data = instances.visible_data(instance)
     comments = tasks.comments(task)
     people = lookups.user_names([task.assignee_id, task.completed_by])
-    now = clock.now()
-    overdue = tasks.is_overdue(task, now)
+    overdue, due_soon = tasks.deadline_flags(task, clock.now())
     return render_template(
         "tasks/task.html", task=task, instance=instance, definition=instance.definition, form=form,
         data=workflow_labels.rows_for(data, labels),
         result=workflow_labels.rows_for(task.result, labels) if task.result else [],
         assignee=people.get(task.assignee_id or 0, ""), completed_by=people.get(task.completed_by or 0, ""),
         overdue=overdue,
-        due_soon=(not overdue and task.status == "ready" and task.due_at is not None
-                  and clock.as_utc(task.due_at) <= now + REMIND_BEFORE),
+        due_soon=due_soon,
         can_act=_can_act(user, task),
         can_claim=_can_act(user, task) and task.assignee_id is None,
-        can_unclaim=task.status == "ready" and task.assignee_id is not None
-        and (task.assignee_id == user.id or user.has_role("process_admin")),
+        can_unclaim=task.status == "ready" and task.assignee_id is not None and tasks.may_unclaim(user, task),
         comments=comments, comment_errors=comment_errors or [], comment_body=comment_body,
     ), status
 

@@ -1,4 +1,4 @@
-"""Small read-only look-ups several workflow pages share (names to show for ids)."""
+"""Names to show for ids, one query per kind: the pages of every domain show who did what, where."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Org, StoredFile, User
-from app.workflow import processes
 
 
 def user_names(ids: Iterable[int | None]) -> dict[int, str]:
-    """Display names of these accounts in one query (the services offer no batch look-up)."""
+    """Display names of these accounts in one query."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
@@ -20,16 +19,18 @@ def user_names(ids: Iterable[int | None]) -> dict[int, str]:
     return {row.id: row.display_name for row in rows}
 
 
-def process_names() -> dict[str, str]:
-    """Process key -> the name of its newest version."""
-    return {d.key: d.name for d in processes.latest_versions()}
-
-
 def org_names(ids: Iterable[object]) -> dict[int, str]:
     wanted = {i for i in ids if isinstance(i, int) and not isinstance(i, bool)}
     if not wanted:
         return {}
     return {row.id: row.name for row in db.session.execute(select(Org.id, Org.name).where(Org.id.in_(wanted)))}
+
+
+def orgs_by_id(ids: Iterable[int]) -> dict[int, Org]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {org.id: org for org in db.session.scalars(select(Org).where(Org.id.in_(wanted)))}
 
 
 def file_names(ids: Iterable[int]) -> dict[int, str]:
