@@ -16,7 +16,7 @@ ROUND = {"name": "2026年度考核验收", "self_due": "2026-12-10", "review_day
 
 
 class Env:
-    def __init__(self, app, client: FlaskClient, world: World) -> None:  # noqa: ANN001
+    def __init__(self, app, client: FlaskClient, world: World) -> None:
         self.app, self.client, self.world = app, client, world
         world.user("moe1", "moe_reviewer")
         world.user("op1", "operator")

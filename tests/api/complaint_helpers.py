@@ -14,7 +14,7 @@ DORM = {"channel": "logistics_hotline", "category": "dormitory", "title": "宿�
 
 
 class Campus:
-    def __init__(self, app, client, world, monkeypatch) -> None:  # noqa: ANN001
+    def __init__(self, app, client, world, monkeypatch) -> None:
         self.app, self.client, self.monkeypatch, self.world = app, client, monkeypatch, world
         with app.app_context():
             self.psych_id = accounts.create_org(name="心理健康教育与咨询中心", kind="department",

@@ -20,7 +20,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, client, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
     return Env(app, client, world)
 

@@ -13,7 +13,7 @@ PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "æœ€è
 
 
 @pytest.fixture
-def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+def campus(app, client, world, monkeypatch) -> Campus:
     return Campus(app, client, world, monkeypatch)
 
 

@@ -13,7 +13,7 @@ from tests.api.complaint_helpers import DORM, Campus
 
 
 @pytest.fixture
-def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+def campus(app, client, world, monkeypatch) -> Campus:
     return Campus(app, client, world, monkeypatch)
 
 

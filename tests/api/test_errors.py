@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.conftest import bearer
 
 
-def _error(response) -> dict:  # noqa: ANN001
+def _error(response) -> dict:
     body = response.get_json()
     assert set(body) == {"error"}, body
     assert {"code", "message"} <= set(body["error"])

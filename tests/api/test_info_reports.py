@@ -24,7 +24,7 @@ PERIOD = {"code": "2026-2027-1", "name": "2026—2027学年第一学期", "start
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, client, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 20, 10, 0, tzinfo=BJ))
     world.user("moe1", "moe_reviewer")
     world.user("op1", "operator")

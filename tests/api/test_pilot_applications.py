@@ -23,7 +23,7 @@ FORM = {
 
 
 class Flow:
-    def __init__(self, app, client, world, monkeypatch) -> None:  # noqa: ANN001
+    def __init__(self, app, client, world, monkeypatch) -> None:
         self.app, self.client, self.monkeypatch = app, client, monkeypatch
         world.user("root", "process_admin")
         world.user("moe1", "moe_reviewer")
@@ -62,7 +62,7 @@ class Flow:
 
 
 @pytest.fixture
-def flow(app, client, world, monkeypatch) -> Flow:  # noqa: ANN001
+def flow(app, client, world, monkeypatch) -> Flow:
     return Flow(app, client, world, monkeypatch)
 
 

@@ -19,7 +19,7 @@ POST = {"module": "experience", "title": "书院制社区“一站式”服务�
 
 
 class Flow:
-    def __init__(self, app, client, world, monkeypatch) -> None:  # noqa: ANN001
+    def __init__(self, app, client, world, monkeypatch) -> None:
         self.app, self.client, self.world = app, client, world
         monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 23, 10, 0, tzinfo=BJ))  # a Monday
         for name, role, org in (("buaa", "university_admin", None), ("zju", "university_admin", world.other_uni),
@@ -58,7 +58,7 @@ class Flow:
 
 
 @pytest.fixture
-def flow(app, client, world, monkeypatch) -> Flow:  # noqa: ANN001
+def flow(app, client, world, monkeypatch) -> Flow:
     return Flow(app, client, world, monkeypatch)
 
 

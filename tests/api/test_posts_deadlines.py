@@ -17,7 +17,7 @@ DEADLINE = {"name": "现阶段育人号建设", "due_designated": "2026-12-06", 
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, client, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 20, 10, 0, tzinfo=BJ))
     with app.app_context():
         org = accounts.create_org(name="江南示范大学", kind="university", province="江苏",
@@ -34,7 +34,7 @@ def env(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
     return h, self_pilot
 
 
-def publish(client, h, module: str) -> None:  # noqa: ANN001
+def publish(client, h, module: str) -> None:
     created = client.post("/api/v1/posts", json={"module": module, "title": f"{module} 内容",
                                                  "body_html": "<p>正文</p>"}, headers=h["buaa"])
     assert created.status_code == 201
@@ -43,7 +43,7 @@ def publish(client, h, module: str) -> None:  # noqa: ANN001
         client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"decision": "approve"}}, headers=h["op1"])
 
 
-def test_ministry_sees_who_is_behind_and_deadlines_remind_then_escalate(app, client, world, env) -> None:  # noqa: ANN001
+def test_ministry_sees_who_is_behind_and_deadlines_remind_then_escalate(app, client, world, env) -> None:
     h, self_pilot = env
     created = client.post("/api/v1/post-deadlines", json=DEADLINE, headers=h["moe1"])
     assert created.status_code == 201, created.get_json()
@@ -77,7 +77,7 @@ def test_ministry_sees_who_is_behind_and_deadlines_remind_then_escalate(app, cli
     assert late[0]["university_name"] == "浙江大学"
 
 
-def test_a_self_pilot_certified_late_gets_the_grace_period(app, client, env) -> None:  # noqa: ANN001
+def test_a_self_pilot_certified_late_gets_the_grace_period(app, client, env) -> None:
     h, self_pilot = env
     with app.app_context():
         db.session.get(Org, self_pilot).created_at = datetime(2026, 12, 20, tzinfo=BJ)
@@ -87,7 +87,7 @@ def test_a_self_pilot_certified_late_gets_the_grace_period(app, client, env) -> 
     assert next(b["due"] for b in behind if b["university_id"] == self_pilot) == "2027-01-10"
 
 
-def test_deadlines_are_set_by_the_ministry_with_checked_input(client, env) -> None:  # noqa: ANN001
+def test_deadlines_are_set_by_the_ministry_with_checked_input(client, env) -> None:
     h, _ = env
     assert client.post("/api/v1/post-deadlines", json=DEADLINE, headers=h["buaa"]).status_code == 403
     bad = client.post("/api/v1/post-deadlines", json={"name": "", "due_designated": "12月6日"}, headers=h["moe1"])

@@ -29,7 +29,7 @@ def png_claiming(width: int, height: int) -> bytes:
 
 
 @pytest.fixture
-def env(app, client, world):  # noqa: ANN001, ANN201
+def env(app, client, world):
     world.user("buaa", "university_admin")
     world.user("zju", "university_admin", world.other_uni)
     world.user("op1", "operator")
@@ -37,24 +37,24 @@ def env(app, client, world):  # noqa: ANN001, ANN201
     return {n: bearer(client, n) for n in ("buaa", "zju", "op1")}
 
 
-def upload(client, headers, content: bytes, name: str, kind: str = "image"):  # noqa: ANN001, ANN201
+def upload(client, headers, content: bytes, name: str, kind: str = "image"):
     return client.post("/api/v1/post-files", data={"kind": kind, "file": (BytesIO(content), name)},
                        content_type="multipart/form-data", headers=headers)
 
 
-def field_error(response) -> str:  # noqa: ANN001
+def field_error(response) -> str:
     return response.get_json()["error"]["fields"]["file"][0]
 
 
 @pytest.mark.parametrize("fmt,name", [("PNG", "a.png"), ("JPEG", "a.jpg"), ("GIF", "a.gif"), ("WEBP", "a.webp")])
-def test_images_of_every_accepted_kind_upload_with_their_dimensions(client, env, fmt, name) -> None:  # noqa: ANN001
+def test_images_of_every_accepted_kind_upload_with_their_dimensions(client, env, fmt, name) -> None:
     response = upload(client, env["buaa"], image(fmt), name)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert (body["width"], body["height"]) == (800, 450) and body["url"] == f"/media/posts/{body['id']}"
 
 
-def test_refused_uploads_say_why_in_chinese(client, env) -> None:  # noqa: ANN001
+def test_refused_uploads_say_why_in_chinese(client, env) -> None:
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>'
     cases = [
         (svg, "x.svg", "image", "不支持的文件类型"),
@@ -75,7 +75,7 @@ def test_refused_uploads_say_why_in_chinese(client, env) -> None:  # noqa: ANN00
         assert message in field_error(response), (name, field_error(response))
 
 
-def test_size_limits_are_422_per_file_and_413_for_the_request(app, client, env) -> None:  # noqa: ANN001
+def test_size_limits_are_422_per_file_and_413_for_the_request(app, client, env) -> None:
     big = image("PNG", (800, 450)) + b"\x00" * (5 * 1024 * 1024)
     response = upload(client, env["buaa"], big, "big.png")
     assert response.status_code == 422 and "文件过大（上限 5 MB）" in field_error(response)
@@ -83,7 +83,7 @@ def test_size_limits_are_422_per_file_and_413_for_the_request(app, client, env) 
     assert upload(client, env["buaa"], huge, "huge.pdf", "attachment").status_code == 413
 
 
-def test_upload_needs_a_university_admin_and_multipart(client, env) -> None:  # noqa: ANN001
+def test_upload_needs_a_university_admin_and_multipart(client, env) -> None:
     assert upload(client, env["op1"], image(), "a.png").status_code == 403
     assert client.post("/api/v1/post-files", json={"file": "x"}, headers=env["buaa"]).status_code == 415
     no_file = client.post("/api/v1/post-files", data={"kind": "image"}, content_type="multipart/form-data",
@@ -93,7 +93,7 @@ def test_upload_needs_a_university_admin_and_multipart(client, env) -> None:  # 
     assert bad_kind.status_code == 422 and "kind" in bad_kind.get_json()["error"]["fields"]
 
 
-def test_files_are_private_until_a_published_revision_uses_them(app, client, env) -> None:  # noqa: ANN001
+def test_files_are_private_until_a_published_revision_uses_them(app, client, env) -> None:
     picture = upload(client, env["buaa"], image(), "大厅.png").get_json()
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
     doc = upload(client, env["buaa"], pdf, "制度汇编.pdf", "attachment").get_json()

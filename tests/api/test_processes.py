@@ -8,7 +8,7 @@ from tests.api.workflow_helpers import DEMO, SUBMIT, Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

@@ -24,12 +24,12 @@ MINIMAL = {"Prefer": "return=minimal"}
 
 
 @pytest.fixture
-def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+def campus(app, client, world, monkeypatch) -> Campus:
     return Campus(app, client, world, monkeypatch)
 
 
 @contextmanager
-def counting(app, counts: Counter, kind: str) -> Iterator[None]:  # noqa: ANN001
+def counting(app, counts: Counter, kind: str) -> Iterator[None]:
     with app.app_context():
         engine = db.engine
 

@@ -11,7 +11,7 @@ from tests.api.workflow_helpers import SUBMIT, Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

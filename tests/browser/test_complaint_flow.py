@@ -15,7 +15,7 @@ DESKTOP = {"width": 1280, "height": 900}
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -23,7 +23,7 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def _nav(page, label: str) -> None:  # noqa: ANN001
+def _nav(page, label: str) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
@@ -31,11 +31,11 @@ def _nav(page, label: str) -> None:  # noqa: ANN001
     page.locator("[data-testid=main-nav]").get_by_role("link", name=label, exact=True).click()
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
+def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server, app, world) -> None:
     world.user("stu", "student")
     world.user("disp", "dispatcher")
     world.user("logi", "department_handler")

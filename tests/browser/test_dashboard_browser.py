@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 900}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -26,8 +26,8 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def _watch(page, problems: list[str]) -> None:  # noqa: ANN001
-    def console(msg) -> None:  # noqa: ANN001
+def _watch(page, problems: list[str]) -> None:
+    def console(msg) -> None:
         if "Content Security Policy" in msg.text or (msg.type == "error" and "Failed to load resource" not in msg.text):
             problems.append(msg.text)
     page.on("console", console)
@@ -35,7 +35,7 @@ def _watch(page, problems: list[str]) -> None:  # noqa: ANN001
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
 
-def _scores(app, world) -> None:  # noqa: ANN001
+def _scores(app, world) -> None:
     with app.app_context():
         indicators.load_all()
         framework = indicators.current()
@@ -51,7 +51,7 @@ def _scores(app, world) -> None:  # noqa: ANN001
         db.session.commit()
 
 
-def _rendered(page) -> dict[str, str]:  # noqa: ANN001
+def _rendered(page) -> dict[str, str]:
     from playwright.sync_api import expect
 
     cards = page.locator("[data-dataset]")
@@ -61,7 +61,7 @@ def _rendered(page) -> dict[str, str]:  # noqa: ANN001
             for i in range(total)}
 
 
-def test_national_and_university_dashboards_draw_their_charts(browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_national_and_university_dashboards_draw_their_charts(browser, live_server, app, world) -> None:
     world.user("moe1", "moe_reviewer")
     world.user("buaa", "university_admin")
     _scores(app, world)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -20,18 +20,18 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def _open_nav(page) -> None:  # noqa: ANN001
+def _open_nav(page) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
         page.locator("#mainnav.show").wait_for()
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
+def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(  # noqa: ANN001
+def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(
         page, browser, live_server, client, world) -> None:
     actors = Actors(client, world)
     actors.deploy()

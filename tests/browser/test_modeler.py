@@ -11,7 +11,7 @@ from tests.browser.test_inbox import _login
 pytestmark = pytest.mark.browser
 
 
-def test_modeler_renders_deploys_and_instance_diagram_is_highlighted(  # noqa: ANN001
+def test_modeler_renders_deploys_and_instance_diagram_is_highlighted(
         page, live_server, client, world) -> None:
     actors = Actors(client, world)
     actors.deploy()

@@ -16,23 +16,23 @@ pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _at(monkeypatch, moment: str) -> None:  # noqa: ANN001
+def _at(monkeypatch, moment: str) -> None:
     when = datetime.fromisoformat(moment).replace(tzinfo=clock.SHANGHAI)
     monkeypatch.setattr(clock, "now", lambda: when)  # the live server runs in this process: it sees this
 
 
-def _login(page, base: str, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
+def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
+def test_apply_review_open_account_and_first_login(
         page, browser, live_server, app, world, monkeypatch) -> None:
     base = live_server
     world.user("moe1", "moe_reviewer")

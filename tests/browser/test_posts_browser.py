@@ -21,7 +21,7 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
+def _login(page, base: str, username: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
@@ -29,10 +29,10 @@ def _login(page, base: str, username: str) -> None:  # noqa: ANN001
     page.wait_for_url(f"{base}/")
 
 
-def _watch_csp(page, problems: list[str]) -> None:  # noqa: ANN001
+def _watch_csp(page, problems: list[str]) -> None:
     """CSP refusals, script errors and failed requests of the page (the browser's own favicon probe,
     which is no request of the page, only shows as a console line and is left out)."""
-    def console(msg) -> None:  # noqa: ANN001
+    def console(msg) -> None:
         if "Content Security Policy" in msg.text or (msg.type == "error" and "Failed to load resource" not in msg.text):
             problems.append(msg.text)
     page.on("console", console)
@@ -40,11 +40,11 @@ def _watch_csp(page, problems: list[str]) -> None:  # noqa: ANN001
     page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
+def _fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
-def test_write_review_and_read_the_post_in_public(page, browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_write_review_and_read_the_post_in_public(page, browser, live_server, app, world) -> None:
     world.user("buaa", "university_admin")
     world.user("op1", "operator")
     assert app.test_cli_runner().invoke(args=["processes", "deploy"]).exit_code == 0

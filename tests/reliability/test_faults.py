@@ -21,7 +21,7 @@ from tests.reliability.helpers import clone_instance, snapshot, timer_fired_even
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
@@ -50,7 +50,7 @@ def _inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
         monkeypatch.setattr(workflows, point, fail)
 
 
-def _fire(app, at: datetime) -> int:  # noqa: ANN001
+def _fire(app, at: datetime) -> int:
     with app.app_context():
         return timers.fire_due(at)
 

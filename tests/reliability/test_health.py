@@ -14,11 +14,11 @@ from tests.conftest import login
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
-def _check(app) -> tuple[int, str]:  # noqa: ANN001
+def _check(app) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(args=["instances", "check"])
     return result.exit_code, result.output
 

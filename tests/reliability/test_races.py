@@ -27,7 +27,7 @@ OPERATORS = ("op1", "op2", "op3", "op4")
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     team = Actors(client, world)
     for name in OPERATORS[2:]:
         world.user(name, "operator")

@@ -23,7 +23,7 @@ TIMERS = int(os.environ.get("YZS_RELIABILITY_TIMERS", "1000"))
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

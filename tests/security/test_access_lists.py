@@ -12,7 +12,7 @@ UNIVERSITY_ROLES = ("university_admin", "dispatcher", "department_handler", "stu
 
 
 @pytest.fixture
-def mw(app, client, world) -> MatrixWorld:  # noqa: ANN001
+def mw(app, client, world) -> MatrixWorld:
     return MatrixWorld(app, client, world)
 
 

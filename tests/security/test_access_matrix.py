@@ -707,7 +707,7 @@ def _routes(app: Any) -> set[str]:
 
 
 @pytest.fixture
-def mw(app, client, world, monkeypatch) -> MatrixWorld:  # noqa: ANN001
+def mw(app, client, world, monkeypatch) -> MatrixWorld:
     # Every cell posts from the test client's one address: the /apply throttle (its own test in
     # test_apply_rate_limit.py) would answer 429 to the cells after the fifth application.
     monkeypatch.setitem(app.config, "APPLY_MAX_PER_ADDRESS", 10_000)

@@ -25,7 +25,7 @@ REVIEW_TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">working_days(3)
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     team = Actors(client, world)
     team.deploy()  # version 1, the legitimate file
     return team

@@ -18,7 +18,7 @@ from tests.conftest import bearer, login
 from tests.security.matrix_world import EVIDENCE_PDF, PSYCH, png
 
 
-def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app, client, world) -> None:  # noqa: ANN001
+def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app, client, world) -> None:
     runner = app.test_cli_runner()
     assert runner.invoke(args=["processes", "deploy"]).exit_code == 0
     assert runner.invoke(args=["indicators", "load"]).exit_code == 0

@@ -13,7 +13,7 @@ ENORMOUS = 10**30  # past 64 bits; SQLite raised OverflowError on it
 
 
 @pytest.fixture
-def admin(client, world) -> dict[str, str]:  # noqa: ANN001
+def admin(client, world) -> dict[str, str]:
     world.user("root", "process_admin")
     return bearer(client, "root")
 

@@ -161,7 +161,7 @@ def test_a_broken_image_is_refused_not_stored_half_understood(kind: str, data: b
 # ------------------------------------------------------------------ over HTTP, as users upload
 
 
-def test_a_post_image_is_served_without_its_gps_position(app, client, world) -> None:  # noqa: ANN001
+def test_a_post_image_is_served_without_its_gps_position(app, client, world) -> None:
     world.user("buaa", "university_admin")
     headers = bearer(client, "buaa")
     browser = app.test_client()  # the media route reads the browser session, as an editor's page does
@@ -176,7 +176,7 @@ def test_a_post_image_is_served_without_its_gps_position(app, client, world) -> 
         assert pixels(served.data) == pixels(dirty)
 
 
-def test_a_broken_post_image_is_refused_with_a_field_message(app, client, world) -> None:  # noqa: ANN001
+def test_a_broken_post_image_is_refused_with_a_field_message(app, client, world) -> None:
     world.user("buaa", "university_admin")
     response = client.post("/api/v1/post-files", headers=bearer(client, "buaa"),
                            content_type="multipart/form-data",
@@ -185,7 +185,7 @@ def test_a_broken_post_image_is_refused_with_a_field_message(app, client, world)
     assert response.get_json()["error"]["fields"]["file"] == ["图片已损坏或无法识别"]
 
 
-def test_a_students_complaint_photo_is_served_without_its_gps_position(app, client, world) -> None:  # noqa: ANN001
+def test_a_students_complaint_photo_is_served_without_its_gps_position(app, client, world) -> None:
     world.user("stu", "student")
     assert app.test_cli_runner().invoke(args=["processes", "deploy"]).exit_code == 0
     login(client, "stu")

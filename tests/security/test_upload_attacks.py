@@ -32,13 +32,13 @@ def _docx(parts: dict[str, bytes]) -> bytes:
 BOMB = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (40 * 1024 * 1024)})
 
 
-def _apply(client, content: bytes, name: str) -> object:  # noqa: ANN001
+def _apply(client, content: bytes, name: str) -> object:
     page = client.get("/apply").get_data(as_text=True)
     data = {**FORM, "plan_text": "", "csrf_token": csrf_from(page), "plan_file": (io.BytesIO(content), name)}
     return client.post("/apply", data=data, content_type="multipart/form-data")
 
 
-def _stored(app) -> int:  # noqa: ANN001
+def _stored(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(StoredFile)) or 0
 

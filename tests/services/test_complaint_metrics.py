@@ -38,7 +38,7 @@ def _assign(complaint: Complaint, dept: int, *, answered_after_hours: float | No
         outcome=outcome or ("answered" if answered_after_hours else None)))
 
 
-def hand_computed_fixture(world) -> None:  # noqa: ANN001
+def hand_computed_fixture(world) -> None:
     """Six complaints of world.uni whose figures the test below works out by hand (the pages' tests
     show the same ones). Call inside an app context; commits."""
     uni, dept, other_dept = world.uni.id, world.logistics.id, world.other_logistics.id

@@ -22,7 +22,7 @@ FIGURES = ("total", "dispatched", "response_rate", "overdue", "resolution_rate",
 
 
 @pytest.fixture
-def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+def campus(app, client, world, monkeypatch) -> Campus:
     return Campus(app, client, world, monkeypatch)
 
 
@@ -290,7 +290,7 @@ def test_concurrent_changes_of_shared_rollup_rows_all_count_once(app, campus, mo
     barrier = threading.Barrier(len(cids), timeout=30)
     original = complaint_rollup.apply
 
-    def apply_together(conn, delta):  # noqa: ANN001, ANN202
+    def apply_together(conn, delta):
         if any(k[0] == "d" and k[1] == 0 and v.get("counted") for k, v in delta.items()):
             barrier.wait()  # every dispatch has computed its share and waits to write it
         return original(conn, delta)

@@ -15,7 +15,7 @@ from tests.api.workflow_helpers import Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

@@ -31,7 +31,7 @@ NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BJ)
 
 
 @pytest.fixture
-def env(app, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
     world.user("moe1", "moe_reviewer")
     world.user("buaa", "university_admin")

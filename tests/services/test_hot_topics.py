@@ -256,7 +256,7 @@ def test_flask_hot_topics_index_indexes_everything_pending(app, world) -> None:
         _assert_hand_computed(world)
 
 
-def _two_scans_at_once(app) -> tuple[list[int], list[BaseException]]:  # noqa: ANN001
+def _two_scans_at_once(app) -> tuple[list[int], list[BaseException]]:
     """Two schedulers' hourly scans at NOW, each in its own thread: what each returned, what each raised."""
     results: list[int] = []
     errors: list[BaseException] = []

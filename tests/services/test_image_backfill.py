@@ -79,7 +79,7 @@ def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def test_old_images_lose_their_gps_rows_follow_and_the_download_is_clean(app: Flask, client, world) -> None:  # noqa: ANN001
+def test_old_images_lose_their_gps_rows_follow_and_the_download_is_clean(app: Flask, client, world) -> None:
     world.user("buaa", "university_admin")
     dirty_jpeg, dirty_png = jpeg_with_gps(orientation=6), png_with_gps()
     photo = store_the_old_way(app, dirty_jpeg, "image/jpeg", "宿舍.jpg", world.uni.id)
@@ -127,7 +127,7 @@ def test_old_images_lose_their_gps_rows_follow_and_the_download_is_clean(app: Fl
     assert rows(app) == after and len(audited(app)) == 3
 
 
-def test_a_dry_run_counts_and_changes_nothing(app: Flask, world) -> None:  # noqa: ANN001
+def test_a_dry_run_counts_and_changes_nothing(app: Flask, world) -> None:
     dirty = jpeg_with_gps()
     store_the_old_way(app, dirty, "image/jpeg", "a.jpg", world.uni.id)
     store_the_old_way(app, PDF, "application/pdf", "plan.pdf", world.uni.id)
@@ -140,7 +140,7 @@ def test_a_dry_run_counts_and_changes_nothing(app: Flask, world) -> None:  # noq
     assert stored_bytes(app, sha(image_metadata.strip("jpeg", dirty))) is None
 
 
-def test_unreadable_images_are_reported_and_left_as_they_are(app: Flask, world) -> None:  # noqa: ANN001
+def test_unreadable_images_are_reported_and_left_as_they_are(app: Flask, world) -> None:
     broken = jpeg_with_gps()[:400]  # cut inside its EXIF block: cannot be parsed, so not rewritten
     cut = store_the_old_way(app, broken, "image/jpeg", "cut.jpg", world.uni.id)
     gone = store_the_old_way(app, png_with_gps() + b"gone", "image/png", "gone.png", world.uni.id)
@@ -159,7 +159,7 @@ def test_unreadable_images_are_reported_and_left_as_they_are(app: Flask, world) 
 
 
 @pytest.mark.parametrize("failing", ["write", "commit"])
-def test_a_failed_write_or_commit_loses_nothing(app: Flask, client, world, monkeypatch, failing: str) -> None:  # noqa: ANN001
+def test_a_failed_write_or_commit_loses_nothing(app: Flask, client, world, monkeypatch, failing: str) -> None:
     world.user("buaa", "university_admin")
     dirty = jpeg_with_gps()
     photo = store_the_old_way(app, dirty, "image/jpeg", "宿舍.jpg", world.uni.id)

@@ -53,7 +53,7 @@ def test_smtp_backend_sends_through_the_configured_server(app, world, monkeypatc
         def login(self, user: str, password: str) -> None:
             delivered.append(("login", user))
 
-        def send_message(self, message) -> None:  # noqa: ANN001
+        def send_message(self, message) -> None:
             delivered.append(("send", message["To"], message["Subject"]))
 
     monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)

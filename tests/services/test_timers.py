@@ -13,17 +13,17 @@ from tests.api.workflow_helpers import Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
-def _fire(app, at: datetime) -> str:  # noqa: ANN001
+def _fire(app, at: datetime) -> str:
     result = app.test_cli_runner().invoke(args=["timers", "fire", "--at", at.isoformat()])
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def _notes(app, username: str, kind: str | None = None) -> list[Notification]:  # noqa: ANN001
+def _notes(app, username: str, kind: str | None = None) -> list[Notification]:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == username))
         query = select(Notification).where(Notification.user_id == user.id)
@@ -79,7 +79,7 @@ def test_timers_fire_rejects_a_bad_instant(app) -> None:
     assert result.exit_code != 0 and "ISO 8601" in result.output
 
 
-def test_process_deploy_command_reports_invalid_files(app, tmp_path) -> None:  # noqa: ANN001
+def test_process_deploy_command_reports_invalid_files(app, tmp_path) -> None:
     bad = tmp_path / "bad.bpmn"
     bad.write_text("<bpmn:definitions", encoding="utf-8")
     runner = app.test_cli_runner()

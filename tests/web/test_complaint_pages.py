@@ -27,12 +27,12 @@ PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "最�
 
 
 @pytest.fixture
-def campus(app, client, world, monkeypatch) -> Campus:  # noqa: ANN001
+def campus(app, client, world, monkeypatch) -> Campus:
     return Campus(app, client, world, monkeypatch)
 
 
 @pytest.fixture
-def web(app):  # noqa: ANN001
+def web(app):
     """A logged-in client per person (separate cookie jars, like separate browsers)."""
     made: dict[str, FlaskClient] = {}
 
@@ -45,7 +45,7 @@ def web(app):  # noqa: ANN001
     return make
 
 
-def _html(response) -> str:  # noqa: ANN001
+def _html(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -71,12 +71,12 @@ def _file(client: FlaskClient, data: dict, photos: list[tuple[bytes, str]] = ())
                        content_type="multipart/form-data")
 
 
-def _cid(response) -> int:  # noqa: ANN001
+def _cid(response) -> int:
     assert response.status_code == 302, _html(response)[:2000]
     return int(re.search(r"/complaints/(\d+)$", response.headers["Location"]).group(1))
 
 
-def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(campus, web) -> None:  # noqa: ANN001
+def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(campus, web) -> None:
     stu = web("stu")
     form = _get(stu, "/complaints/new")
     assert all(label in form for label in ("校长信箱", "24小时心理热线", "后勤服务热线", "综合反映"))
@@ -104,7 +104,7 @@ def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(cam
     _get(web("logi"), "/complaints/new", 403)  # only students file
 
 
-def test_dispatcher_triages_department_answers_student_rates(campus, web) -> None:  # noqa: ANN001
+def test_dispatcher_triages_department_answers_student_rates(campus, web) -> None:
     stu, disp, logi = web("stu"), web("disp"), web("logi")
     dorm = _cid(_file(stu, DORM))
     psych = _cid(_file(stu, PSYCH))
@@ -143,7 +143,7 @@ def test_dispatcher_triages_department_answers_student_rates(campus, web) -> Non
     assert 'data-form="complaint_rate"' not in closed
 
 
-def test_merge_from_the_similar_suggestion_tells_the_student_where_to_look(campus, web) -> None:  # noqa: ANN001
+def test_merge_from_the_similar_suggestion_tells_the_student_where_to_look(campus, web) -> None:
     first = campus.file()
     second = _cid(_file(web("stu2"), {**DORM, "title": "3号楼没有热水", "content": "3号楼热水器坏了，已经好几天。"}))
     disp = web("disp")
@@ -158,7 +158,7 @@ def test_merge_from_the_similar_suggestion_tells_the_student_where_to_look(campu
     assert "宿舍热水器坏了" in surviving and 'data-testid="complainant"' not in surviving
 
 
-def test_extension_request_waits_for_the_dispatchers_decision(campus, web) -> None:  # noqa: ANN001
+def test_extension_request_waits_for_the_dispatchers_decision(campus, web) -> None:
     cid = campus.file()
     campus.assign(cid)
     logi, disp = web("logi"), web("disp")
@@ -175,7 +175,7 @@ def test_extension_request_waits_for_the_dispatchers_decision(campus, web) -> No
     assert again.status_code == 422 and "每次交办最多延期 1 次" in _html(again)
 
 
-def test_hotline_call_registered_for_a_student(campus, web) -> None:  # noqa: ANN001
+def test_hotline_call_registered_for_a_student(campus, web) -> None:
     disp = web("disp")
     page = _get(disp, "/complaints/dispatch/call")
     bad = disp.post("/complaints/dispatch/call", data={**DORM, "student_username": "nobody",
@@ -187,7 +187,7 @@ def test_hotline_call_registered_for_a_student(campus, web) -> None:  # noqa: AN
     assert f'data-complaint="{cid}"' in _get(web("stu"), "/complaints/mine")
 
 
-def test_anonymous_ticket_never_names_the_student_to_the_department(app, campus, web) -> None:  # noqa: ANN001
+def test_anonymous_ticket_never_names_the_student_to_the_department(app, campus, web) -> None:
     with app.app_context():
         accounts.create_user(username="hanmeimei", password=PASSWORD, display_name="韩梅梅",
                              org_id=campus.world.uni.id, roles=["student"])
@@ -208,7 +208,7 @@ def test_anonymous_ticket_never_names_the_student_to_the_department(app, campus,
     assert "韩梅梅" not in _get(web("lead"), f"/complaints/{cid}")
 
 
-def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus, web) -> None:  # noqa: ANN001
+def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus, web) -> None:
     cid = _cid(_file(web("stu"), PSYCH))
     disp = web("disp")
     page = _get(disp, f"/complaints/{cid}")
@@ -223,7 +223,7 @@ def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus
         assert f'data-complaint="{cid}"' not in html and "最近失眠焦虑" not in html
 
 
-def _figures(app, world) -> None:  # noqa: ANN001
+def _figures(app, world) -> None:
     from tests.services.test_complaint_metrics import hand_computed_fixture
 
     with app.app_context():
@@ -234,7 +234,7 @@ def _card(html: str, key: str) -> str:
     return re.search(rf'data-testid="metric-{key}">\s*([^<]*)<', html).group(1).strip()
 
 
-def test_metrics_page_shows_the_fixtures_figures_and_definitions(app, world, web, monkeypatch) -> None:  # noqa: ANN001
+def test_metrics_page_shows_the_fixtures_figures_and_definitions(app, world, web, monkeypatch) -> None:
     _figures(app, world)
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 22, 9, 0, tzinfo=BJ))
     world.user("disp", "dispatcher")
@@ -261,7 +261,7 @@ def test_metrics_page_shows_the_fixtures_figures_and_definitions(app, world, web
     _get(web("stu"), "/complaints/metrics", 403)
 
 
-def test_department_table_exports_as_csv_and_xlsx(app, world, web, monkeypatch) -> None:  # noqa: ANN001
+def test_department_table_exports_as_csv_and_xlsx(app, world, web, monkeypatch) -> None:
     _figures(app, world)
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 22, 9, 0, tzinfo=BJ))
     world.user("lead", "university_admin")
@@ -277,7 +277,7 @@ def test_department_table_exports_as_csv_and_xlsx(app, world, web, monkeypatch) 
     assert [c.value for c in sheet[2]] == ["后勤保障处", 5, 75.0, 66.7, 66.7, 85.0, 1]
 
 
-def test_the_national_page_and_export_rank_universities(app, world, web, monkeypatch) -> None:  # noqa: ANN001
+def test_the_national_page_and_export_rank_universities(app, world, web, monkeypatch) -> None:
     _figures(app, world)
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 22, 9, 0, tzinfo=BJ))
     world.user("moe1", "moe_reviewer")
@@ -290,7 +290,7 @@ def test_the_national_page_and_export_rank_universities(app, world, web, monkeyp
     assert rows[0][:3] == ["高校", "交办件数", "响应率（%）"] and rows[1][:3] == ["北京航空航天大学", "5", "75.0"]
 
 
-def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monkeypatch) -> None:  # noqa: ANN001
+def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monkeypatch) -> None:
     from tests.services.test_complaint_metrics import _complaint
 
     now = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)
@@ -311,7 +311,7 @@ def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monk
     assert 'data-testid="spike-alert"' in html
 
 
-def test_nav_by_role(campus, web) -> None:  # noqa: ANN001
+def test_nav_by_role(campus, web) -> None:
     def nav(who: str) -> str:
         return _get(web(who), "/").split('data-testid="main-nav"')[1].split("</ul>")[0]
 

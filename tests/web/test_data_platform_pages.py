@@ -17,13 +17,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, client, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: NOW)
     world.user("stu", "student")
     return Env(app, client, world)
 
 
-def web(app, who: str):  # noqa: ANN001, ANN201
+def web(app, who: str):
     client = app.test_client()
     assert login(client, who).status_code == 302
     return client

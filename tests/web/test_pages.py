@@ -62,7 +62,7 @@ def test_form_without_csrf_token_is_refused(client, world) -> None:
 
 @pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example/x", "/\\evil.example/x",
                                     "/\\/evil.example", "evil.example"])
-def test_login_redirect_stays_on_this_site(app, world, target) -> None:  # noqa: ANN001
+def test_login_redirect_stays_on_this_site(app, world, target) -> None:
     """A browser reads `/\\host` (like `//host`) as another host: the login must not send anyone there."""
     world.user("stu", "student")
     client = app.test_client()

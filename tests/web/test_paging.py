@@ -71,7 +71,7 @@ HOSTILE = {"": 1, "2": 2, "abc": 1, "0": 1, "-1": 1, "²": 1, "１２": 1, "1234
 
 
 @pytest.fixture
-def people(world):  # noqa: ANN001, ANN201
+def people(world):
     for name, role in (("root", "process_admin"), ("stu", "student"), ("disp", "dispatcher"),
                        ("dept", "department_handler"), ("moe", "moe_reviewer"), ("op", "operator")):
         world.user(name, role)
@@ -79,7 +79,7 @@ def people(world):  # noqa: ANN001, ANN201
 
 
 @pytest.mark.parametrize(("url", "who", "limit"), LIST_PAGES, ids=[u for u, _, _ in LIST_PAGES])
-def test_every_list_page_answers_any_page_number_with_a_page(app: Flask, people, url: str, who: str | None,  # noqa: ANN001
+def test_every_list_page_answers_any_page_number_with_a_page(app: Flask, people, url: str, who: str | None,
                                                              limit: int) -> None:
     client = app.test_client()
     if who:

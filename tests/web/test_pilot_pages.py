@@ -18,7 +18,7 @@ from tests.web.pilot_helpers import FORM, Pilot, flashes, text
 
 
 @pytest.fixture
-def pilot(app, world, monkeypatch) -> Pilot:  # noqa: ANN001
+def pilot(app, world, monkeypatch) -> Pilot:
     helper = Pilot(app, world, monkeypatch)
     helper.at("2026-11-10T10:00")
     return helper
@@ -32,13 +32,13 @@ def _badge(html: str) -> str:
     return re.search(r'data-testid="application-status"[^>]*>([^<]+)<', html).group(1)
 
 
-def _batch(pilot: Pilot, web, data: dict) -> object:  # noqa: ANN001
+def _batch(pilot: Pilot, web, data: dict) -> object:
     return pilot.post(web, "/pilot/batch", data)
 
 
 # ---------------------------------------------------------------- the public entry
 
-def test_apply_shows_chinese_field_errors_keeps_input_then_gives_a_tracking_code(app, pilot) -> None:  # noqa: ANN001
+def test_apply_shows_chinese_field_errors_keeps_input_then_gives_a_tracking_code(app, pilot) -> None:
     home = text(pilot.anon.get("/"))
     assert 'href="/apply"' in home and "试点申报" in home
     page = text(pilot.anon.get("/apply"))
@@ -64,7 +64,7 @@ def test_apply_shows_chinese_field_errors_keeps_input_then_gives_a_tracking_code
         assert stored.plan_file_id is not None and stored.community_students == 12000
 
 
-def test_a_refused_plan_file_is_reported_with_the_other_fields(pilot) -> None:  # noqa: ANN001
+def test_a_refused_plan_file_is_reported_with_the_other_fields(pilot) -> None:
     from io import BytesIO
 
     data = {**FORM, "contact_email": "nope", "plan_text": "",
@@ -76,7 +76,7 @@ def test_a_refused_plan_file_is_reported_with_the_other_fields(pilot) -> None:  
     assert "请上传工作计划书（PDF/DOCX）" not in html  # a file was sent: no "missing plan" message
 
 
-def test_duplicates_are_refused_with_an_explanation(pilot) -> None:  # noqa: ANN001
+def test_duplicates_are_refused_with_an_explanation(pilot) -> None:
     pilot.code_of(pilot.apply())
     again = pilot.apply()
     assert again.status_code == 422 and "江南示范大学已有一份申报正在审核中" in text(again)
@@ -84,7 +84,7 @@ def test_duplicates_are_refused_with_an_explanation(pilot) -> None:  # noqa: ANN
     assert designated.status_code == 422 and "浙江大学已是教育部认定试点高校，无需申报" in text(designated)
 
 
-def test_status_page_follows_the_application_and_an_unknown_code_is_404(pilot) -> None:  # noqa: ANN001
+def test_status_page_follows_the_application_and_an_unknown_code_is_404(pilot) -> None:
     assert "查询码" in text(pilot.anon.get("/apply/status"))
     unknown = pilot.anon.get("/apply/status?code=SPNOTACODE00")
     assert unknown.status_code == 404 and "查询码不存在，请核对后重试" in text(unknown)
@@ -111,7 +111,7 @@ def test_status_page_follows_the_application_and_an_unknown_code_is_404(pilot) -
     assert [m for m in ("提交申报", "认定通过", "账号已开通") if m in opened] == ["提交申报", "认定通过", "账号已开通"]
 
 
-def test_rejected_application_shows_the_reason_and_cannot_be_amended(pilot) -> None:  # noqa: ANN001
+def test_rejected_application_shows_the_reason_and_cannot_be_amended(pilot) -> None:
     code = pilot.code_of(pilot.apply())
     pilot.fire("2026-11-26T08:00:00+08:00")
     [task] = pilot.review_tasks()
@@ -122,7 +122,7 @@ def test_rejected_application_shows_the_reason_and_cannot_be_amended(pilot) -> N
     assert refused.status_code == 302 and "只有被退回的申报" in text(pilot.anon.get(refused.headers["Location"]))
 
 
-def test_returned_application_is_amended_and_joins_the_next_window(pilot) -> None:  # noqa: ANN001
+def test_returned_application_is_amended_and_joins_the_next_window(pilot) -> None:
     code = pilot.code_of(pilot.apply())
     pilot.fire("2026-11-26T08:00:00+08:00")
     pilot.at("2026-11-28T09:00")
@@ -148,7 +148,7 @@ def test_returned_application_is_amended_and_joins_the_next_window(pilot) -> Non
 
 # ---------------------------------------------------------------- the ministry's batch
 
-def test_batch_review_decides_several_at_once_and_requires_a_reason(app, pilot) -> None:  # noqa: ANN001
+def test_batch_review_decides_several_at_once_and_requires_a_reason(app, pilot) -> None:
     pilot.code_of(pilot.apply(plan_pdf=True, plan_text=""))
     pilot.code_of(pilot.apply(university_name="江北职业技术学院", school_type="vocational"))
     pilot.code_of(pilot.apply(university_name="海西大学", province="福建"))
@@ -188,7 +188,7 @@ def test_batch_review_decides_several_at_once_and_requires_a_reason(app, pilot) 
         "Content-Disposition"]
 
 
-def test_ministry_pages_are_for_their_roles(pilot) -> None:  # noqa: ANN001
+def test_ministry_pages_are_for_their_roles(pilot) -> None:
     assert pilot.anon.get("/pilot/batch").status_code == 302
     stu = pilot.web("stu")
     for url in ("/pilot/batch", "/pilot/applications", "/pilot/pilots", "/pilot/applications.csv", "/pilot/windows"):
@@ -206,7 +206,7 @@ def test_ministry_pages_are_for_their_roles(pilot) -> None:  # noqa: ANN001
 
 # ---------------------------------------------------------------- lists, exports, windows
 
-def test_application_list_filters_pages_and_exports(pilot) -> None:  # noqa: ANN001
+def test_application_list_filters_pages_and_exports(pilot) -> None:
     pilot.code_of(pilot.apply())
     pilot.code_of(pilot.apply(university_name="江北职业技术学院", school_type="vocational"))
     for n in range(20):
@@ -234,7 +234,7 @@ def test_application_list_filters_pages_and_exports(pilot) -> None:  # noqa: ANN
     assert "北京航空航天大学,北京,本科,教育部认定试点,2019" in pilot_csv and "浙江大学" in pilot_csv
 
 
-def test_windows_page_lists_upcoming_windows_and_admin_adds_one(pilot) -> None:  # noqa: ANN001
+def test_windows_page_lists_upcoming_windows_and_admin_adds_one(pilot) -> None:
     root = pilot.web("root")
     page = text(root.get("/pilot/windows"))
     assert "2026-11-26 至 2026-11-30" in page and "每月末默认窗口" in page
@@ -265,7 +265,7 @@ def _approved(pilot: Pilot) -> dict:
     return open_task
 
 
-def test_the_one_time_password_is_shown_once_and_only_to_the_operator_who_opened(app, pilot) -> None:  # noqa: ANN001
+def test_the_one_time_password_is_shown_once_and_only_to_the_operator_who_opened(app, pilot) -> None:
     open_task = _approved(pilot)
     op1, op2 = pilot.web("op1"), pilot.web("op2")
     done = pilot.post(op1, f"/tasks/{open_task['id']}/complete", {"confirm": "on"}, page=f"/tasks/{open_task['id']}")
@@ -289,7 +289,7 @@ def test_the_one_time_password_is_shown_once_and_only_to_the_operator_who_opened
     assert forced.status_code == 302 and forced.headers["Location"] == "/account"
 
 
-def test_a_forced_password_change_blocks_every_page_until_done(app, pilot) -> None:  # noqa: ANN001
+def test_a_forced_password_change_blocks_every_page_until_done(app, pilot) -> None:
     with app.app_context():
         user = db.session.scalar(select(User).where(User.username == "buaa"))
         user.must_change_password = True

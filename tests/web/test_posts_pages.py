@@ -18,7 +18,7 @@ BJ = clock.SHANGHAI
 BODY = "<h2>做法</h2><p>学生事务一站办结，服务下沉到楼宇。</p>"
 
 
-def _text(response) -> str:  # noqa: ANN001
+def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -27,7 +27,7 @@ def _title(html: str) -> str:
 
 
 @pytest.fixture
-def site(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
+def site(app, client, world, monkeypatch):
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 23, 10, 0, tzinfo=BJ))
     for name, role, org in (("buaa", "university_admin", None), ("zju", "university_admin", world.other_uni),
                             ("op1", "operator", None), ("moe1", "moe_reviewer", None)):
@@ -42,7 +42,7 @@ def site(app, client, world, monkeypatch):  # noqa: ANN001, ANN201
     return browser
 
 
-def _publish_via_api(client, title: str = "书院制社区服务大厅", module: str = "experience") -> int:  # noqa: ANN001
+def _publish_via_api(client, title: str = "书院制社区服务大厅", module: str = "experience") -> int:
     h = {n: bearer(client, n) for n in ("buaa", "op1")}
     post = client.post("/api/v1/posts", json={"module": module, "title": title, "body_html": BODY}, headers=h["buaa"])
     assert post.status_code == 201
@@ -57,7 +57,7 @@ def _no_inline_script(html: str) -> None:
     assert not re.search(r"\son[a-z]+\s*=", html), "inline event handler"
 
 
-def test_university_writes_saves_autosaves_and_submits(site, world) -> None:  # noqa: ANN001
+def test_university_writes_saves_autosaves_and_submits(site, world) -> None:
     buaa = site("buaa")
     manage = _text(buaa.get("/yurenhao/manage"))
     assert "本校育人号" in _title(manage) and "试点基本情况" in manage and "本校育人号" in manage
@@ -97,7 +97,7 @@ def test_university_writes_saves_autosaves_and_submits(site, world) -> None:  # 
     assert discard.status_code == 302 and buaa.get(fresh.get_json()["edit_url"]).status_code == 404
 
 
-def test_another_university_and_other_roles_cannot_touch_the_editor(site) -> None:  # noqa: ANN001
+def test_another_university_and_other_roles_cannot_touch_the_editor(site) -> None:
     buaa = site("buaa")
     token = csrf_from(_text(buaa.get("/yurenhao/manage/new")))
     saved = buaa.post("/yurenhao/manage/new", data={"csrf_token": token, "module": "rules", "title": "制度",
@@ -115,7 +115,7 @@ def test_another_university_and_other_roles_cannot_touch_the_editor(site) -> Non
     assert site("op1").get(url).status_code == 403
 
 
-def test_operator_reviews_with_notes_then_publishes_and_a_revision_shows_its_diff(app, client, site) -> None:  # noqa: ANN001
+def test_operator_reviews_with_notes_then_publishes_and_a_revision_shows_its_diff(app, client, site) -> None:
     buaa = site("buaa")
     token = csrf_from(_text(buaa.get("/yurenhao/manage/new")))
     url = buaa.post("/yurenhao/manage/new", data={"csrf_token": token, "module": "experience", "title": "服务大厅",
@@ -165,7 +165,7 @@ def test_operator_reviews_with_notes_then_publishes_and_a_revision_shows_its_dif
     assert site("zju").get(review_url).status_code == 403
 
 
-def test_public_pages_search_feed_share_metadata_and_caching(app, client, site, world) -> None:  # noqa: ANN001
+def test_public_pages_search_feed_share_metadata_and_caching(app, client, site, world) -> None:
     post_id = _publish_via_api(client)
     anon = app.test_client()
     index = anon.get("/yurenhao")
@@ -212,7 +212,7 @@ def test_public_pages_search_feed_share_metadata_and_caching(app, client, site, 
     assert 'name="csrf-token"' in _text(logged_in) and "private" in logged_in.headers["Cache-Control"]
 
 
-def test_showcase_nomination_and_second_review_through_the_pages(app, client, site, world) -> None:  # noqa: ANN001
+def test_showcase_nomination_and_second_review_through_the_pages(app, client, site, world) -> None:
     post_id = _publish_via_api(client)
     op = site("op1")
     page = _text(op.get(f"/yurenhao/review/posts/{post_id}"))
@@ -231,7 +231,7 @@ def test_showcase_nomination_and_second_review_through_the_pages(app, client, si
     assert "成果展示 · 优质成果" in _text(app.test_client().get(f"/yurenhao/p/{post_id}"))
 
 
-def test_ministry_sets_a_deadline_and_sees_who_is_behind(site, world) -> None:  # noqa: ANN001
+def test_ministry_sets_a_deadline_and_sees_who_is_behind(site, world) -> None:
     moe = site("moe1")
     page = _text(moe.get("/yurenhao/deadlines"))
     assert "育人号建设进度" in _title(page)

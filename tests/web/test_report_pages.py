@@ -21,7 +21,7 @@ PERIOD = {"code": "2026-2027-1", "name": "2026—2027学年第一学期", "start
 
 
 @pytest.fixture
-def env(app, world, monkeypatch):  # noqa: ANN001, ANN201
+def env(app, world, monkeypatch):
     pilot = Pilot(app, world, monkeypatch)
     pilot.at("2026-11-20T10:00")
     moe = pilot.web("moe1")
@@ -35,11 +35,11 @@ def _status(html: str) -> str:
     return re.search(r'data-testid="report-status" data-status="([a-z]+)"', html).group(1)
 
 
-def _save(pilot: Pilot, web, period_id: int, data: dict, action: str) -> object:  # noqa: ANN001
+def _save(pilot: Pilot, web, period_id: int, data: dict, action: str) -> object:
     return pilot.post(web, f"/reports/{period_id}", {**data, "action": action})
 
 
-def test_creating_a_period_checks_dates_and_is_for_the_ministry(env) -> None:  # noqa: ANN001
+def test_creating_a_period_checks_dates_and_is_for_the_ministry(env) -> None:
     pilot, moe, period_id = env
     overview = text(moe.get(f"/reports/periods/{period_id}"))
     assert "已创建报送周期：2026—2027学年第一学期" in overview
@@ -51,7 +51,7 @@ def test_creating_a_period_checks_dates_and_is_for_the_ministry(env) -> None:  #
     assert "period-form" not in text(pilot.web("op1").get("/reports"))
 
 
-def test_university_fills_the_form_by_section_saves_a_draft_then_submits(env) -> None:  # noqa: ANN001
+def test_university_fills_the_form_by_section_saves_a_draft_then_submits(env) -> None:
     pilot, _, period_id = env
     buaa = pilot.web("buaa")
     listing = text(buaa.get("/reports"))
@@ -92,7 +92,7 @@ def test_university_fills_the_form_by_section_saves_a_draft_then_submits(env) ->
     assert again.status_code == 303 and "正在审核中" in text(buaa.get(again.headers["Location"]))
 
 
-def test_returned_report_shows_the_reason_and_keeps_its_revision_history(env) -> None:  # noqa: ANN001
+def test_returned_report_shows_the_reason_and_keeps_its_revision_history(env) -> None:
     pilot, moe, period_id = env
     buaa = pilot.web("buaa")
     _save(pilot, buaa, period_id, REPORT, "submit")
@@ -118,7 +118,7 @@ def test_returned_report_shows_the_reason_and_keeps_its_revision_history(env) ->
     assert "第 1 次提交的内容" in view and "12000" in view  # the first revision's data is kept
 
 
-def test_ministry_sees_counts_and_who_has_not_reported(env) -> None:  # noqa: ANN001
+def test_ministry_sees_counts_and_who_has_not_reported(env) -> None:
     pilot, moe, period_id = env
     _save(pilot, pilot.web("buaa"), period_id, REPORT, "submit")
     _save(pilot, pilot.web("zju"), period_id, {"basic_buildings": "3"}, "draft")
@@ -135,7 +135,7 @@ def test_ministry_sees_counts_and_who_has_not_reported(env) -> None:  # noqa: AN
     assert f'href="/reports/periods/{period_id}/missing"' in periods
 
 
-def test_reports_are_only_for_their_university_and_national_roles(env) -> None:  # noqa: ANN001
+def test_reports_are_only_for_their_university_and_national_roles(env) -> None:
     pilot, moe, period_id = env
     buaa = pilot.web("buaa")
     _save(pilot, buaa, period_id, REPORT, "submit")

@@ -12,12 +12,12 @@ from tests.conftest import csrf_from, login
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
 @pytest.fixture
-def browser_as(app):  # noqa: ANN001
+def browser_as(app):
     """A logged-in web client per person (separate cookie jars, like separate browsers)."""
 
     def make(username: str) -> FlaskClient:
@@ -28,7 +28,7 @@ def browser_as(app):  # noqa: ANN001
     return make
 
 
-def _text(response) -> str:  # noqa: ANN001
+def _text(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -49,7 +49,7 @@ def _submit_task(actors: Actors) -> dict:
 
 # ---------------------------------------------------------------- inbox and task page
 
-def test_inbox_shows_the_universitys_task_to_its_admin_only(actors, browser_as) -> None:  # noqa: ANN001
+def test_inbox_shows_the_universitys_task_to_its_admin_only(actors, browser_as) -> None:
     started = _submit_task(actors)
     task_id = started["task"]["id"]
     buaa = browser_as("buaa")
@@ -67,7 +67,7 @@ def test_inbox_shows_the_universitys_task_to_its_admin_only(actors, browser_as) 
     assert zju.get(f"/instances/{started['instance']['id']}").status_code == 404
 
 
-def test_inbox_requires_login_and_nav_shows_my_tasks(client, actors, browser_as) -> None:  # noqa: ANN001
+def test_inbox_requires_login_and_nav_shows_my_tasks(client, actors, browser_as) -> None:
     assert client.get("/tasks").status_code == 302
     nav = _text(browser_as("buaa").get("/"))
     assert "我的待办" in nav and "流程管理" not in nav and "工作日历" not in nav
@@ -75,7 +75,7 @@ def test_inbox_requires_login_and_nav_shows_my_tasks(client, actors, browser_as)
     assert all(label in admin_nav for label in ("我的待办", "流程管理", "工作日历"))
 
 
-def test_due_dates_show_in_beijing_time_with_badges_and_filters(app, actors, browser_as) -> None:  # noqa: ANN001
+def test_due_dates_show_in_beijing_time_with_badges_and_filters(app, actors, browser_as) -> None:
     from datetime import UTC, datetime, timedelta
 
     from app.extensions import db
@@ -105,7 +105,7 @@ def test_due_dates_show_in_beijing_time_with_badges_and_filters(app, actors, bro
     assert 'data-testid="inbox-empty"' in other
 
 
-def test_missing_required_field_is_shown_in_chinese_with_422(actors, browser_as) -> None:  # noqa: ANN001
+def test_missing_required_field_is_shown_in_chinese_with_422(actors, browser_as) -> None:
     task_id = _submit_task(actors)["task"]["id"]
     buaa = browser_as("buaa")
     page = _text(buaa.get(f"/tasks/{task_id}"))
@@ -119,7 +119,7 @@ def test_missing_required_field_is_shown_in_chinese_with_422(actors, browser_as)
     assert actors.inbox("buaa")[0]["id"] == task_id  # still open
 
 
-def test_completing_from_the_page_moves_the_instance_on(actors, browser_as) -> None:  # noqa: ANN001
+def test_completing_from_the_page_moves_the_instance_on(actors, browser_as) -> None:
     started = _submit_task(actors)
     task_id = started["task"]["id"]
     buaa = browser_as("buaa")
@@ -139,7 +139,7 @@ def test_completing_from_the_page_moves_the_instance_on(actors, browser_as) -> N
     assert "该任务已被他人办理" in _flashes(_text(again))
 
 
-def test_claim_from_the_inbox_with_htmx_and_conflict_for_the_second(actors, browser_as) -> None:  # noqa: ANN001
+def test_claim_from_the_inbox_with_htmx_and_conflict_for_the_second(actors, browser_as) -> None:
     _, review = actors.submitted()
     op1, op2 = browser_as("op1"), browser_as("op2")
     page1, page2 = _text(op1.get("/tasks?scope=group")), _text(op2.get("/tasks?scope=group"))
@@ -166,7 +166,7 @@ def test_claim_from_the_inbox_with_htmx_and_conflict_for_the_second(actors, brow
     assert 'name="decision"' in _text(claimed)  # back on the task page, with the form
 
 
-def test_comment_on_a_task(actors, browser_as) -> None:  # noqa: ANN001
+def test_comment_on_a_task(actors, browser_as) -> None:
     _, review = actors.submitted()
     op1 = browser_as("op1")
     page = _text(op1.get(f"/tasks/{review['id']}"))
@@ -179,7 +179,7 @@ def test_comment_on_a_task(actors, browser_as) -> None:  # noqa: ANN001
     assert "请补充宿舍楼栋数" in _text(browser_as("buaa").get(f"/tasks/{submit['id']}"))
 
 
-def test_bulk_decision_reports_what_was_done_and_what_was_not(actors, browser_as) -> None:  # noqa: ANN001
+def test_bulk_decision_reports_what_was_done_and_what_was_not(actors, browser_as) -> None:
     first_instance, first = actors.submitted()
     actors.start("buaa")
     second_submit = [t for t in actors.inbox("buaa")][0]
@@ -206,7 +206,7 @@ def test_bulk_decision_reports_what_was_done_and_what_was_not(actors, browser_as
 
 # ---------------------------------------------------------------- instance page and the XML
 
-def test_instance_page_shows_history_tasks_and_highlight(actors, browser_as) -> None:  # noqa: ANN001
+def test_instance_page_shows_history_tasks_and_highlight(actors, browser_as) -> None:
     instance, review = actors.submitted()
     buaa = browser_as("buaa")
     response = buaa.get(f"/instances/{instance['id']}")
@@ -233,12 +233,12 @@ def test_instance_page_shows_history_tasks_and_highlight(actors, browser_as) -> 
     assert buaa.get("/processes/demo_approval/9.bpmn").status_code == 404
 
 
-def test_bpmn_xml_needs_a_login(client, actors) -> None:  # noqa: ANN001
+def test_bpmn_xml_needs_a_login(client, actors) -> None:
     actors.deploy()
     assert client.get("/processes/demo_approval/1.bpmn").status_code == 302
 
 
-def test_process_admin_cancels_an_instance_with_a_reason(actors, browser_as) -> None:  # noqa: ANN001
+def test_process_admin_cancels_an_instance_with_a_reason(actors, browser_as) -> None:
     instance, review = actors.submitted()
     root = browser_as("root")
     page = _text(root.get(f"/instances/{instance['id']}"))
@@ -261,7 +261,7 @@ def test_process_admin_cancels_an_instance_with_a_reason(actors, browser_as) -> 
 INVALID = DEMO.replace(b'name="operator"', b'name="nobody"')
 
 
-def _upload(web: FlaskClient, content: bytes, name: str = "demo_approval.bpmn"):  # noqa: ANN202
+def _upload(web: FlaskClient, content: bytes, name: str = "demo_approval.bpmn"):
     import io
 
     page = _text(web.get("/admin/processes"))
@@ -270,7 +270,7 @@ def _upload(web: FlaskClient, content: bytes, name: str = "demo_approval.bpmn"):
                     content_type="multipart/form-data")
 
 
-def test_deploy_page_lists_problems_by_line_and_deploys_a_valid_file(actors, browser_as) -> None:  # noqa: ANN001
+def test_deploy_page_lists_problems_by_line_and_deploys_a_valid_file(actors, browser_as) -> None:
     root = browser_as("root")
     empty = _text(root.get("/admin/processes"))
     assert _title(empty).startswith("流程管理") and "尚未部署任何流程" in empty
@@ -292,7 +292,7 @@ def test_deploy_page_lists_problems_by_line_and_deploys_a_valid_file(actors, bro
     assert root.get("/admin/processes/no_such_process").status_code == 404
 
 
-def test_modeler_pages_and_their_deploy_endpoint(actors, browser_as) -> None:  # noqa: ANN001
+def test_modeler_pages_and_their_deploy_endpoint(actors, browser_as) -> None:
     root = browser_as("root")
     actors.deploy()
     edit = _text(root.get("/admin/processes/demo_approval/edit"))
@@ -301,7 +301,7 @@ def test_modeler_pages_and_their_deploy_endpoint(actors, browser_as) -> None:  #
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', edit).group(1)
     headers = {"X-CSRFToken": token}
 
-    def deploy(xml: bytes):  # noqa: ANN202
+    def deploy(xml: bytes):
         return root.post("/admin/processes/deploy", data=xml, content_type="application/xml", headers=headers)
 
     same = deploy(DEMO)
@@ -326,7 +326,7 @@ def test_modeler_pages_and_their_deploy_endpoint(actors, browser_as) -> None:  #
     assert root.post("/admin/processes/deploy", data=DEMO, content_type="application/xml").status_code == 400
 
 
-def test_admin_pages_are_403_for_everyone_else(actors, browser_as) -> None:  # noqa: ANN001
+def test_admin_pages_are_403_for_everyone_else(actors, browser_as) -> None:
     actors.deploy()
     for who in ("buaa", "op1"):
         web = browser_as(who)
@@ -343,7 +343,7 @@ def test_admin_pages_are_403_for_everyone_else(actors, browser_as) -> None:  # n
 
 # ---------------------------------------------------------------- calendar and notifications
 
-def test_calendar_overrides_are_added_and_removed(app, actors, browser_as) -> None:  # noqa: ANN001
+def test_calendar_overrides_are_added_and_removed(app, actors, browser_as) -> None:
     root = browser_as("root")
     page = _text(root.get("/admin/calendar"))
     assert _title(page).startswith("工作日历") and "暂无调整" in page
@@ -363,7 +363,7 @@ def test_calendar_overrides_are_added_and_removed(app, actors, browser_as) -> No
     assert 'data-day="2031-10-08"' not in removed and "暂无调整" in removed
 
 
-def test_notifications_page_and_unread_badge(actors, browser_as) -> None:  # noqa: ANN001
+def test_notifications_page_and_unread_badge(actors, browser_as) -> None:
     task_id = _submit_task(actors)["task"]["id"]
     buaa = browser_as("buaa")
     home = _text(buaa.get("/"))
@@ -377,7 +377,7 @@ def test_notifications_page_and_unread_badge(actors, browser_as) -> None:  # noq
     assert 'data-testid="unread-badge"' not in _text(browser_as("zju").get("/"))
 
 
-def test_a_file_field_is_uploaded_with_the_task_form(app, actors, browser_as, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+def test_a_file_field_is_uploaded_with_the_task_form(app, actors, browser_as, tmp_path, monkeypatch) -> None:
     import io
     import json
     import shutil
@@ -398,7 +398,7 @@ def test_a_file_field_is_uploaded_with_the_task_form(app, actors, browser_as, tm
     assert 'enctype="multipart/form-data"' in page and 'type="file" id="f-plan"' in page
     pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
-    def post(**fields):  # noqa: ANN202
+    def post(**fields):
         return buaa.post(f"/tasks/{task_id}/complete", data={**fields, "csrf_token": csrf_from(page)},
                          content_type="multipart/form-data")
 
