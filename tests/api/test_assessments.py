@@ -13,8 +13,8 @@ from app.assessment import indicators
 from app.core import clock
 from app.extensions import db
 from app.models import Notification, Post, ProcessInstance, User
-from tests.api.assessment_helpers import NOW, Env
 from tests.conftest import bearer
+from tests.support.assessment import NOW, Env
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

@@ -6,7 +6,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Complaint
-from tests.api.complaint_helpers import Campus
+from tests.support.complaints import Campus
 
 PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "最近失眠焦虑",
          "content": "考试临近，最近一直失眠，情绪很低落。", "anonymous": False}

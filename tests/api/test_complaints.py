@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Complaint, ComplaintAssignment, Notification, User
-from tests.api.complaint_helpers import DORM, Campus
+from tests.support.complaints import DORM, Campus
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.workflow_helpers import DEMO, SUBMIT, Actors
+from tests.support.workflow import DEMO, SUBMIT, Actors
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from sqlalchemy import event
 
 from app.complaints import steps as complaint_steps
 from app.extensions import db
-from tests.api.complaint_helpers import DORM, Campus
+from tests.support.complaints import DORM, Campus
 
 # Statements per call, as the benchmark's clients make them (completions with `Prefer: return=minimal`).
 # History of the issue #8 work: file 19 → 14 → 11, inbox 7 → 5, dispatch 35 → 26 → 16, answer 39 → 29 → 18,

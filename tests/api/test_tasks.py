@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from app.core import clock
-from tests.api.workflow_helpers import SUBMIT, Actors
+from tests.support.workflow import SUBMIT, Actors
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.workflow_helpers import Actors
 from tests.conftest import PASSWORD
+from tests.support.workflow import Actors
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}

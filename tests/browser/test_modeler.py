@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.workflow_helpers import Actors
 from tests.browser.test_inbox import _login
+from tests.support.workflow import Actors
 
 pytestmark = pytest.mark.browser
 

@@ -14,9 +14,9 @@ from sqlalchemy import inspect, select, text
 
 from app.core import backup
 from app.extensions import db
-from tests.api.workflow_helpers import SUBMIT, Actors
 from tests.conftest import bearer
-from tests.security.matrix_world import png
+from tests.support.matrix_world import png
+from tests.support.workflow import SUBMIT, Actors
 
 
 def _everything(app) -> dict[str, list[tuple[Any, ...]]]:

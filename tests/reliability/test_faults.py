@@ -16,8 +16,8 @@ from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer
 from app.workflow import steps as workflows
 from app.workflow import timers
-from tests.api.workflow_helpers import Actors
 from tests.reliability.helpers import clone_instance, snapshot, timer_fired_events
+from tests.support.workflow import Actors
 
 
 @pytest.fixture

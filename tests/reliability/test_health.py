@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.workflow import steps as workflows
-from tests.api.workflow_helpers import Actors
 from tests.conftest import login
+from tests.support.workflow import Actors
 
 
 @pytest.fixture

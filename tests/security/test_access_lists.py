@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.matrix_world import MatrixWorld
+from tests.support.matrix_world import MatrixWorld
 
 UNIVERSITY_ROLES = ("university_admin", "dispatcher", "department_handler", "student")
 

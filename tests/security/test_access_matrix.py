@@ -31,9 +31,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import ApiToken, ShowcaseEntry, User
 from tests.api.test_info_reports import REPORT as REPORT_DATA
-from tests.api.workflow_helpers import DEMO, SUBMIT
 from tests.conftest import PASSWORD
-from tests.security.matrix_world import ROLES, MatrixWorld, png
+from tests.support.matrix_world import ROLES, MatrixWorld, png
+from tests.support.workflow import DEMO, SUBMIT
 
 Params = Callable[[MatrixWorld, str, str], dict[str, Any]]
 _serial = count(1)

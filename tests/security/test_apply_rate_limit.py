@@ -16,7 +16,7 @@ from app.core import clock, housekeeping
 from app.extensions import db
 from app.models import PilotApplication
 from tests.conftest import PASSWORD, csrf_from
-from tests.web.pilot_helpers import FORM
+from tests.support.pilot import FORM
 
 HOME = {"REMOTE_ADDR": "203.0.113.7"}
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.20"}

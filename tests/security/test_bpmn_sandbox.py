@@ -16,7 +16,7 @@ import pytest
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 
 from app.engine import serializer
-from tests.api.workflow_helpers import DEMO, SUBMIT, Actors
+from tests.support.workflow import DEMO, SUBMIT, Actors
 from tests.unit.test_specs import with_script_task
 
 DEMO_XML = DEMO.decode("utf-8")

@@ -15,7 +15,7 @@ from app.core import uploads
 from app.extensions import db
 from app.models import Assessment, User
 from tests.conftest import bearer, login
-from tests.security.matrix_world import EVIDENCE_PDF, PSYCH, png
+from tests.support.matrix_world import EVIDENCE_PDF, PSYCH, png
 
 
 def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app, client, world) -> None:

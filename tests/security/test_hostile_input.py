@@ -98,7 +98,7 @@ def test_a_task_naming_an_unknown_organisation_or_person_is_kept_not_a_500(app, 
     from app.extensions import db
     from app.models import AuditEvent, HumanTask, ProcessInstance
     from app.workflow import steps as workflows
-    from tests.api.workflow_helpers import Actors
+    from tests.support.workflow import Actors
 
     actors = Actors(client, world)
     actors.deploy()

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import StoredFile
 from tests.conftest import csrf_from, login
-from tests.security.matrix_world import png
-from tests.web.pilot_helpers import FORM
+from tests.support.matrix_world import png
+from tests.support.pilot import FORM
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

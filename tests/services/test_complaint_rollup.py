@@ -15,7 +15,7 @@ from app.complaints import rollup as complaint_rollup
 from app.core import clock
 from app.extensions import db
 from app.models import Complaint, ComplaintAssignment, ComplaintRollup, HumanTask, Org
-from tests.api.complaint_helpers import BJ, Campus
+from tests.support.complaints import BJ, Campus
 
 FIGURES = ("total", "dispatched", "response_rate", "overdue", "resolution_rate", "satisfaction_rate",
            "avg_handling_hours")

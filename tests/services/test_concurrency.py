@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.engine import runner
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance
-from tests.api.workflow_helpers import Actors
+from tests.support.workflow import Actors
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from app.complaints import hot_topics
 from app.core import accounts, clock
 from app.extensions import db
 from app.models import Complaint, ComplaintKeyword, Notification, User
-from tests.api.complaint_helpers import Campus
+from tests.support.complaints import Campus
 
 BJ = clock.SHANGHAI
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)  # a Thursday; the period's weeks start on 10-05 … 11-23

@@ -6,7 +6,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
-from tests.api.workflow_helpers import Actors
+from tests.support.workflow import Actors
 
 
 def test_stuck_and_failed_instances_are_reported(app, client, world) -> None:

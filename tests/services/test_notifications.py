@@ -11,7 +11,7 @@ from app.core import clock, mailer, notifications
 from app.extensions import db
 from app.models import Notification, User
 from app.workflow import work_calendar
-from tests.api.workflow_helpers import Actors
+from tests.support.workflow import Actors
 
 
 def test_new_task_notifies_the_group_and_mail_goes_out_once(app, client, world) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEvent, Notification, Timer, User
-from tests.api.workflow_helpers import Actors
+from tests.support.workflow import Actors
 
 
 @pytest.fixture

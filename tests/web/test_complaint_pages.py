@@ -16,8 +16,8 @@ from openpyxl import load_workbook
 from app.core import accounts, clock
 from app.extensions import db
 from app.models import Complaint
-from tests.api.complaint_helpers import BJ, Campus
 from tests.conftest import PASSWORD, csrf_from, login
+from tests.support.complaints import BJ, Campus
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 DORM = {"channel": "logistics_hotline", "category": "dormitory", "title": "宿舍热水器坏了",

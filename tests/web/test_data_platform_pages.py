@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from app.core import clock
-from tests.api.assessment_helpers import NOW, Env
 from tests.conftest import bearer, csrf_from, login
+from tests.support.assessment import NOW, Env
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 

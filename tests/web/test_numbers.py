@@ -19,9 +19,9 @@ from flask.testing import FlaskClient
 
 from app.core import clock
 from app.web import numbers, page_cache
-from tests.api.assessment_helpers import NOW, Env
-from tests.api.complaint_helpers import Campus
 from tests.conftest import PASSWORD, csrf_from, login
+from tests.support.assessment import NOW, Env
+from tests.support.complaints import Campus
 
 # Not a number to any page (each is either not plain ASCII digits or past every id column).
 HOSTILE = ["²", "١٢", "１２", "9" * 30, "9" * 5000, "2147483648", "-1", "+1", "0x10", "1_0", "1.0", "1e3",

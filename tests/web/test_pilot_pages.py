@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import OneTimeSecret, PilotApplication, User
-from tests.web.pilot_helpers import FORM, Pilot, flashes, text
+from tests.support.pilot import FORM, Pilot, flashes, text
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.web.pilot_helpers import Pilot, flashes, text
+from tests.support.pilot import Pilot, flashes, text
 
 SECTIONS = ["基本信息", "党建引领", "队伍入驻", "学生参与", "条件保障", "成果总结凝练与示范推广", "存在问题与意见建议"]
 REPORT = {

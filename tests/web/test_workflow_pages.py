@@ -7,8 +7,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.workflow_helpers import DEMO, SUBMIT, Actors
 from tests.conftest import csrf_from, login
+from tests.support.workflow import DEMO, SUBMIT, Actors
 
 
 @pytest.fixture

@@ -21,9 +21,9 @@ from werkzeug.datastructures import FileStorage
 from app.core import accounts, auth, uploads
 from app.extensions import db
 from app.models import ApiToken, Complaint, HumanTask, PilotApplication, User
-from tests.api.complaint_helpers import DORM
-from tests.api.workflow_helpers import SUBMIT
 from tests.conftest import World, bearer, csrf_from, login
+from tests.support.complaints import DORM
+from tests.support.workflow import SUBMIT
 
 # The matrix's columns: who asks. Each role's person belongs to university A (its departments for
 # department_handler); national roles to the ministry / operator.
