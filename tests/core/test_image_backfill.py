@@ -21,6 +21,7 @@ from app.core import image_backfill, image_metadata, uploads
 from app.extensions import db
 from app.models import AuditEvent, StoredFile
 from tests.conftest import login
+from tests.core.test_uploads import PDF
 from tests.security.test_image_metadata import (
     GPS_MARK,
     assert_no_metadata,
@@ -29,7 +30,6 @@ from tests.security.test_image_metadata import (
     pixels,
     png_with_gps,
 )
-from tests.services.test_uploads import PDF
 
 GIF = picture("GIF")
 ACTION = "stored_file.metadata_stripped"
