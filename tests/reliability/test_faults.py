@@ -1,6 +1,6 @@
 """Faults inside a step: an exception after the engine ran and before the commit leaves the instance, its
 tasks, its timers, the audit log and the notifications exactly as they were, and the step can be done
-again. (tests/services/test_concurrency.py covers one point of a task completion; this covers the others
+again. (tests/workflow/test_concurrency.py covers one point of a task completion; this covers the others
 and the timer path, which the scheduler runs with nobody to see a 500.)"""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The instance health check (`flask --app wsgi instances check`, /admin/instances/health): it names the
-instances that need a person and only those. tests/services/test_instance_health.py covers a stuck and a
+instances that need a person and only those. tests/workflow/test_instance_health.py covers a stuck and a
 failed instance; this covers what must NOT be reported and an error produced by the engine itself."""
 
 from __future__ import annotations
