@@ -224,7 +224,7 @@ def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus
 
 
 def _figures(app, world) -> None:
-    from tests.services.test_complaint_metrics import hand_computed_fixture
+    from tests.complaints.test_metrics import hand_computed_fixture
 
     with app.app_context():
         hand_computed_fixture(world)
@@ -291,7 +291,7 @@ def test_the_national_page_and_export_rank_universities(app, world, web, monkeyp
 
 
 def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monkeypatch) -> None:
-    from tests.services.test_complaint_metrics import _complaint
+    from tests.complaints.test_metrics import _complaint
 
     now = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)
     monkeypatch.setattr(clock, "now", lambda: now)
