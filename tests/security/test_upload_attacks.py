@@ -1,6 +1,6 @@
 """Uploads attacked over HTTP, where nobody needs an account: the public pilot application page
 (工作计划书) and a student's complaint photos. tests/core/test_uploads.py and
-tests/api/test_posts_uploads.py cover the upload service and the 育人号 API case by case; this checks
+tests/posts/test_uploads.py cover the upload service and the 育人号 API case by case; this checks
 that the same refusals hold at the anonymous front door and that a hostile name never picks the path."""
 
 from __future__ import annotations
