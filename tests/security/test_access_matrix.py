@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, ShowcaseEntry, User
-from tests.api.test_info_reports import REPORT as REPORT_DATA
 from tests.conftest import PASSWORD
+from tests.pilot.test_info_reports_api import REPORT as REPORT_DATA
 from tests.support.matrix_world import ROLES, MatrixWorld, png
 from tests.support.workflow import DEMO, SUBMIT
 

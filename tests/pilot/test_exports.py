@@ -8,8 +8,8 @@ import io
 from openpyxl import load_workbook
 
 from app.core import exports
-from tests.api.test_pilot_applications import FORM
 from tests.conftest import bearer
+from tests.pilot.test_applications_api import FORM
 
 
 def test_pilot_list_filters_and_exports(app, client, world) -> None:
