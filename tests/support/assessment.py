@@ -8,7 +8,7 @@ from datetime import datetime
 from flask.testing import FlaskClient
 
 from app.core import clock
-from tests.conftest import World, bearer
+from tests.conftest import World, bearer, login
 
 BJ = clock.SHANGHAI
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=BJ)
@@ -61,3 +61,10 @@ class Env:
 
     def decide(self, assessment_id: int, **data: object) -> object:
         return self.client.post(f"/api/v1/assessments/{assessment_id}/decision", json=data, headers=self.h["moe1"])
+
+
+def web(app, who: str) -> FlaskClient:
+    """A test client of its own (its own cookie jar, like a browser of its own), logged in as `who`."""
+    client = app.test_client()
+    assert login(client, who).status_code == 302
+    return client
