@@ -1,4 +1,4 @@
-"""Accounts and sessions against OWASP ASVS level 2, beside tests/web/test_pages.py and tests/api/test_auth.py
+"""Accounts and sessions against OWASP ASVS level 2, beside tests/shell/test_pages.py and tests/shell/test_auth_api.py
 (which cover throttling, logout and password change ending other sessions, safe redirects):
 
 - passwords: argon2id with at least OWASP's parameters;
