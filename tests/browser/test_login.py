@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.browser import login, open_nav
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _nav_labels(page) -> list[str]:
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():  # phone width: the menu is collapsed behind the toggler
-        toggler.click()
-        page.locator("#mainnav.show").wait_for()
+    open_nav(page)  # phone width: the menu is collapsed behind the toggler
     menus = page.locator("[data-testid=nav-menu]")
     for index in range(menus.count()):  # open each dropdown so its items are visible
         menus.nth(index).click()
@@ -31,7 +20,7 @@ def _nav_labels(page) -> list[str]:
 
 def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, world) -> None:
     world.user("root", "process_admin")
-    _login(page, live_server, "root")
+    login(page, live_server, "root")
     labels = _nav_labels(page)
     assert "用户管理" in labels and "单位管理" in labels and "系统管理" in labels
     assert "平台管理员" in page.locator("[data-testid=account-link]").inner_text()
@@ -42,7 +31,7 @@ def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, worl
 
 def test_student_sees_only_student_navigation(page, live_server, world) -> None:
     world.user("stu", "student")
-    _login(page, live_server, "stu")
+    login(page, live_server, "stu")
     labels = _nav_labels(page)
     assert "用户管理" not in labels and "单位管理" not in labels
     assert "首页" in labels

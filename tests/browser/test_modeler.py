@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_inbox import _login
+from tests.support.browser import login
 from tests.support.workflow import Actors
 
 pytestmark = pytest.mark.browser
@@ -15,7 +15,7 @@ def test_modeler_renders_deploys_and_instance_diagram_is_highlighted(
         page, live_server, client, world) -> None:
     actors = Actors(client, world)
     actors.deploy()
-    _login(page, live_server, "root")
+    login(page, live_server, "root")
 
     page.goto(f"{live_server}/admin/processes/demo_approval/edit")
     assert page.title().startswith("编辑：演示审批")
