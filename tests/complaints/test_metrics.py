@@ -8,59 +8,9 @@ from sqlalchemy import select
 
 from app.complaints import hot_topics
 from app.complaints import metrics as complaint_metrics
-from app.core import clock
 from app.extensions import db
-from app.models import Complaint, ComplaintAssignment, Notification, User
-
-BJ = clock.SHANGHAI
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=BJ)
-
-
-def _complaint(uni: int, *, channel: str = "general", resolution: str | None = None,
-               satisfaction: str | None = None, hours_to_close: float | None = None, title: str = "宿舍漏水",
-               created: datetime = T0) -> Complaint:
-    complaint = Complaint(university_id=uni, channel=channel, category="dormitory", title=title,
-                          content=f"{title}，请尽快处理。", created_at=created, resolution=resolution,
-                          satisfaction=satisfaction, status="closed" if resolution else "assigned",
-                          closed_at=created + timedelta(hours=hours_to_close) if hours_to_close else None)
-    db.session.add(complaint)
-    db.session.flush()
-    return complaint
-
-
-def _assign(complaint: Complaint, dept: int, *, answered_after_hours: float | None, due_hours: float = 72,
-            outcome: str | None = None) -> None:
-    db.session.add(ComplaintAssignment(
-        complaint_id=complaint.id, department_id=dept, assigned_at=complaint.created_at,
-        university_id=complaint.university_id, channel=complaint.channel,
-        due_at=complaint.created_at + timedelta(hours=due_hours),
-        answered_at=complaint.created_at + timedelta(hours=answered_after_hours) if answered_after_hours else None,
-        outcome=outcome or ("answered" if answered_after_hours else None)))
-
-
-def hand_computed_fixture(world) -> None:
-    """Six complaints of world.uni whose figures the test below works out by hand (the pages' tests
-    show the same ones). Call inside an app context; commits."""
-    uni, dept, other_dept = world.uni.id, world.logistics.id, world.other_logistics.id
-    # 1: on time, satisfied, closed after 10 h
-    c1 = _complaint(uni, resolution="resolved", satisfaction="satisfied", hours_to_close=10)
-    _assign(c1, dept, answered_after_hours=5)
-    # 2: late answer, unsatisfied → closed unresolved after 100 h
-    c2 = _complaint(uni, channel="principal_mailbox", resolution="unresolved", satisfaction="unsatisfied",
-                    hours_to_close=100)
-    _assign(c2, dept, answered_after_hours=80)
-    # 3: on time, never rated → unrated after 200 h
-    c3 = _complaint(uni, resolution="unrated", hours_to_close=200)
-    _assign(c3, dept, answered_after_hours=1)
-    # 4: misrouted and upheld, then answered on time elsewhere: basically satisfied
-    c4 = _complaint(uni, resolution="resolved", satisfaction="basically_satisfied", hours_to_close=30)
-    _assign(c4, other_dept, answered_after_hours=None, outcome="sent_back_upheld")
-    _assign(c4, dept, answered_after_hours=20)
-    # 5: merged (not in resolution, not in handling time); 6: open, not yet due
-    _complaint(uni, resolution="merged", hours_to_close=1)
-    c6 = _complaint(uni)
-    _assign(c6, dept, answered_after_hours=None, due_hours=10_000)
-    db.session.commit()
+from app.models import Notification, User
+from tests.support.complaints import BJ, T0, add_complaint, hand_computed_fixture, weekly_spike
 
 
 def test_three_rates_on_a_hand_computed_fixture(app, world) -> None:
@@ -91,11 +41,7 @@ def test_keywords_and_a_weekly_spike_warn_the_dispatchers(app, world) -> None:
     world.user("disp", "dispatcher")
     now = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)
     with app.app_context():
-        for weeks_ago in (1, 2, 3):
-            _complaint(world.uni.id, title="食堂排队时间长", created=now - timedelta(weeks=weeks_ago))
-        for _ in range(4):
-            _complaint(world.uni.id, title="热水器损坏", created=now - timedelta(hours=3))
-        db.session.commit()
+        weekly_spike(world.uni.id, now)
         topics = {t["word"]: t for t in hot_topics.top(world.uni.id, now)}
         assert topics["热水器"]["weekly"][-1] == 4 and topics["热水器"]["spike"] is True
         assert topics["食堂"]["spike"] is False
@@ -109,7 +55,7 @@ def test_keywords_and_a_weekly_spike_warn_the_dispatchers(app, world) -> None:
         first = warned_words()
         assert "热水器" in first and "食堂" not in first
         for _ in range(4):
-            _complaint(world.uni.id, title="空调漏水", created=now + timedelta(minutes=10))
+            add_complaint(world.uni.id, title="空调漏水", created=now + timedelta(minutes=10))
         db.session.commit()
         assert hot_topics.scan_spikes(now + timedelta(minutes=20)) == 0  # the hour's scan is done
         # the next hour's scan warns of the new topic only: each topic once a week

@@ -7,7 +7,7 @@ import base64
 import csv
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from flask.testing import FlaskClient
@@ -17,7 +17,7 @@ from app.core import accounts, clock
 from app.extensions import db
 from app.models import Complaint
 from tests.conftest import PASSWORD, csrf_from, login
-from tests.support.complaints import BJ, Campus
+from tests.support.complaints import BJ, Campus, hand_computed_fixture, weekly_spike
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 DORM = {"channel": "logistics_hotline", "category": "dormitory", "title": "宿舍热水器坏了",
@@ -224,8 +224,6 @@ def test_psych_ticket_is_hidden_from_the_leadership_and_other_departments(campus
 
 
 def _figures(app, world) -> None:
-    from tests.complaints.test_metrics import hand_computed_fixture
-
     with app.app_context():
         hand_computed_fixture(world)
 
@@ -291,16 +289,10 @@ def test_the_national_page_and_export_rank_universities(app, world, web, monkeyp
 
 
 def test_topics_page_shows_keywords_sparklines_and_a_spike(app, world, web, monkeypatch) -> None:
-    from tests.complaints.test_metrics import _complaint
-
     now = datetime(2026, 11, 26, 12, 0, tzinfo=BJ)
     monkeypatch.setattr(clock, "now", lambda: now)
     with app.app_context():
-        for weeks_ago in (1, 2, 3):
-            _complaint(world.uni.id, title="食堂排队时间长", created=now - timedelta(weeks=weeks_ago))
-        for _ in range(4):
-            _complaint(world.uni.id, title="热水器损坏", created=now - timedelta(hours=3))
-        db.session.commit()
+        weekly_spike(world.uni.id, now)
     world.user("moe1", "moe_reviewer")
     html = _get(web("moe1"), "/complaints/topics")
     row = re.search(r'<tr data-word="热水器">.*?</tr>', html, re.S).group(0)
