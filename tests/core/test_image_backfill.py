@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import AuditEvent, StoredFile
 from tests.conftest import login
 from tests.core.test_uploads import PDF
-from tests.security.test_image_metadata import (
+from tests.support.images import (
     GPS_MARK,
     assert_no_metadata,
     jpeg_with_gps,
