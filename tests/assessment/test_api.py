@@ -15,8 +15,7 @@ from app.extensions import db
 from app.models import Notification, Post, ProcessInstance, User
 from tests.conftest import bearer
 from tests.support.assessment import NOW, Env
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.support.files import PDF
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import pytest
 from app.core import clock
 from tests.conftest import csrf_from
 from tests.support.assessment import NOW, Env, web
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.support.files import PDF
 
 
 @pytest.fixture

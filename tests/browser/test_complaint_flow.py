@@ -3,16 +3,15 @@ the department handler answers, the student reads the answer and rates it 满意
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 
 from tests.support.browser import fits_the_screen, login, open_nav
+from tests.support.files import PNG
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 
 
 def _nav(page, label: str) -> None:

@@ -3,7 +3,6 @@ department's workbenches, confidentiality on every page, the figures, the export
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import re
@@ -18,8 +17,8 @@ from app.extensions import db
 from app.models import Complaint
 from tests.conftest import PASSWORD, csrf_from, login
 from tests.support.complaints import BJ, Campus, hand_computed_fixture, weekly_spike
+from tests.support.files import PNG
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 DORM = {"channel": "logistics_hotline", "category": "dormitory", "title": "宿舍热水器坏了",
         "content": "3号楼热水器坏了三天，没有热水洗澡。"}
 PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "最近失眠焦虑",

@@ -21,7 +21,7 @@ from app.core import image_backfill, image_metadata, uploads
 from app.extensions import db
 from app.models import AuditEvent, StoredFile
 from tests.conftest import login
-from tests.core.test_uploads import PDF
+from tests.support.files import PDF
 from tests.support.images import (
     GPS_MARK,
     assert_no_metadata,

@@ -6,7 +6,6 @@ that the same refusals hold at the anonymous front door and that a hostile name 
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,21 +14,14 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import StoredFile
 from tests.conftest import csrf_from, login
+from tests.support.files import office
 from tests.support.matrix_world import png
 from tests.support.pilot import FORM
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _docx(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return out.getvalue()
-
-
-BOMB = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (40 * 1024 * 1024)})
+BOMB = office({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (40 * 1024 * 1024)})
 
 
 def _apply(client, content: bytes, name: str) -> object:

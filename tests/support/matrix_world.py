@@ -23,6 +23,7 @@ from app.extensions import db
 from app.models import ApiToken, Complaint, HumanTask, PilotApplication, User
 from tests.conftest import World, bearer, csrf_from, login
 from tests.support.complaints import DORM
+from tests.support.files import PDF
 from tests.support.workflow import SUBMIT
 
 # The matrix's columns: who asks. Each role's person belongs to university A (its departments for
@@ -31,9 +32,6 @@ ROLES = ("anon", "process_admin", "moe_reviewer", "operator", "university_admin"
          "department_handler", "student")
 PSYCH = {"channel": "psych_hotline", "category": "mental_health", "title": "最近失眠焦虑",
          "content": "考试临近，最近一直失眠，情绪很低落。", "anonymous": False}
-
-
-EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def png() -> bytes:
@@ -260,7 +258,7 @@ class MatrixWorld:
         for side in self.sides.values():  # each side's first-round self-assessment cites an evidence file
             uni, assessment_id = side.people["university_admin"], side.ids["assessment_id"]
             evidence = self.client.post("/api/v1/assessment-files", content_type="multipart/form-data",
-                                        data={"file": (BytesIO(EVIDENCE_PDF), "佐证材料.pdf")},
+                                        data={"file": (BytesIO(PDF), "佐证材料.pdf")},
                                         headers=self.headers[uni])
             assert evidence.status_code == 201, evidence.get_json()
             side.ids["evidence_file_id"] = evidence.get_json()["id"]

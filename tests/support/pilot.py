@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 
 from app.core import clock
 from tests.conftest import ROOT, World, bearer, csrf_from, login
+from tests.support.files import PDF
 
 BJ = clock.SHANGHAI
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = {
     "university_name": "江南示范大学", "province": "江苏", "school_type": "undergraduate",
     "contact_name": "王老师", "contact_phone": "025-88886666", "contact_email": "wang@jnu.example.cn",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import os
@@ -19,9 +18,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from app.errors import NotVisible, ValidationFailed
 from app.extensions import db
 from app.workflow import forms
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
+from tests.support.files import PDF, PNG
 
 EVERYTHING: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
