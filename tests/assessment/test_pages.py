@@ -8,17 +8,14 @@ import re
 
 import pytest
 
-from app.core import clock
 from tests.conftest import csrf_from
-from tests.support.assessment import NOW, Env, web
+from tests.support.assessment import Env, pages_env, web
 from tests.support.files import PDF
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    world.user("stu", "student")
-    return Env(app, client, world)
+def env(app, client, world, monkeypatch) -> Env:
+    return pages_env(app, client, world, monkeypatch)
 
 
 def test_the_framework_tree_shows_every_item(app, env) -> None:

@@ -11,14 +11,12 @@ from openpyxl import load_workbook
 
 from app.core import clock
 from tests.conftest import bearer
-from tests.support.assessment import NOW, Env, web
+from tests.support.assessment import NOW, Env, pages_env, web
 
 
 @pytest.fixture
-def env(app, client, world, monkeypatch):
-    monkeypatch.setattr(clock, "now", lambda: NOW)
-    world.user("stu", "student")
-    return Env(app, client, world)
+def env(app, client, world, monkeypatch) -> Env:
+    return pages_env(app, client, world, monkeypatch)
 
 
 def test_dashboards_their_data_exports_and_access(app, env) -> None:

@@ -68,3 +68,10 @@ def web(app, who: str) -> FlaskClient:
     client = app.test_client()
     assert login(client, who).status_code == 302
     return client
+
+
+def pages_env(app, client: FlaskClient, world: World, monkeypatch) -> Env:
+    """Where the 数据库 page tests start: the clock at NOW, the Env's people, and a student, who may open none of it."""
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+    world.user("stu", "student")
+    return Env(app, client, world)
