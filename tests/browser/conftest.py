@@ -53,7 +53,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser) -> Iterator[object]:  # noqa: ANN001
+def page(browser) -> Iterator[object]:
     context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
     tab = context.new_page()
     yield tab

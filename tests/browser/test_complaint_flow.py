@@ -3,49 +3,33 @@ the department handler answers, the student reads the answer and rates it 满意
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.browser import fits_the_screen, login, open_nav
+from tests.support.files import PNG
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _nav(page, label: str) -> None:  # noqa: ANN001
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        page.locator("#mainnav.show").wait_for()
+def _nav(page, label: str) -> None:
+    open_nav(page)
     page.locator("[data-testid=main-nav]").get_by_role("link", name=label, exact=True).click()
 
 
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server, app, world) -> None:
     world.user("stu", "student")
     world.user("disp", "dispatcher")
     world.user("logi", "department_handler")
     assert app.test_cli_runner().invoke(args=["processes", "deploy"]).exit_code == 0
 
     # The student, on a phone.
-    _login(page, live_server, "stu")
+    login(page, live_server, "stu")
     _nav(page, "我要反映")
     page.wait_for_url("**/complaints/new")
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.get_by_text("后勤服务热线", exact=True).click()
     page.select_option("#category", label="宿舍住宿")
     page.fill("#title", "宿舍热水器坏了")
@@ -56,14 +40,14 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
     assert "已提交" in page.locator(".alert-success").inner_text()
     assert page.locator("[data-testid=complaint-status]").inner_text() == "待转办"
     assert page.locator("[data-testid=photos] img").evaluate("img => img.naturalWidth") == 1  # the photo loads
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     detail_url = page.url
 
     # The dispatcher, at a desk: the ticket is waiting; the usual department is already chosen.
     desk = browser.new_context(locale="zh-CN", viewport=DESKTOP)
     try:
         dispatcher = desk.new_page()
-        _login(dispatcher, live_server, "disp")
+        login(dispatcher, live_server, "disp")
         _nav(dispatcher, "接诉即办")
         triage = dispatcher.locator("[data-testid=section-complaint_dispatch]")
         triage.get_by_role("link", name="宿舍热水器坏了").click()
@@ -77,7 +61,7 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
 
         # The department handler answers it.
         dispatcher.context.clear_cookies()
-        _login(dispatcher, live_server, "logi")
+        login(dispatcher, live_server, "logi")
         _nav(dispatcher, "部门工单")
         answer = dispatcher.locator("[data-testid=section-answer]")
         assert "答复期限" in answer.inner_text()
@@ -107,4 +91,4 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
     assert page.locator("[data-testid=satisfaction]").inner_text() == "满意"
     timeline = page.locator("[data-testid=timeline]").inner_text()
     assert all(step in timeline for step in ("已受理", "已转办", "已答复", "学生已评价", "已办结"))
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)

@@ -12,30 +12,13 @@ from app.assessment import indicators
 from app.core import clock
 from app.extensions import db
 from app.models import Assessment, AssessmentRound
-from tests.conftest import PASSWORD
+from tests.support.browser import login, watch
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1366, "height": 900}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _watch(page, problems: list[str]) -> None:  # noqa: ANN001
-    def console(msg) -> None:  # noqa: ANN001
-        if "Content Security Policy" in msg.text or (msg.type == "error" and "Failed to load resource" not in msg.text):
-            problems.append(msg.text)
-    page.on("console", console)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-
-
-def _scores(app, world) -> None:  # noqa: ANN001
+def _scores(app, world) -> None:
     with app.app_context():
         indicators.load_all()
         framework = indicators.current()
@@ -51,7 +34,7 @@ def _scores(app, world) -> None:  # noqa: ANN001
         db.session.commit()
 
 
-def _rendered(page) -> dict[str, str]:  # noqa: ANN001
+def _rendered(page) -> dict[str, str]:
     from playwright.sync_api import expect
 
     cards = page.locator("[data-dataset]")
@@ -61,16 +44,16 @@ def _rendered(page) -> dict[str, str]:  # noqa: ANN001
             for i in range(total)}
 
 
-def test_national_and_university_dashboards_draw_their_charts(browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_national_and_university_dashboards_draw_their_charts(browser, live_server, app, world) -> None:
     world.user("moe1", "moe_reviewer")
     world.user("buaa", "university_admin")
     _scores(app, world)
     context = browser.new_context(locale="zh-CN", viewport=DESKTOP)
     page = context.new_page()
     problems: list[str] = []
-    _watch(page, problems)
+    watch(page, problems)
     try:
-        _login(page, live_server, "moe1")
+        login(page, live_server, "moe1")
         page.goto(f"{live_server}/dashboard")
         states = _rendered(page)
         for key in ("pilots_by_province", "pilots_by_batch", "pilots_by_status", "score_radar", "score_trend"):
@@ -86,7 +69,7 @@ def test_national_and_university_dashboards_draw_their_charts(browser, live_serv
         assert province.locator("[data-role=chart] canvas").first.is_visible()
 
         page.context.clear_cookies()
-        _login(page, live_server, "buaa")
+        login(page, live_server, "buaa")
         page.goto(f"{live_server}/dashboard")
         states = _rendered(page)
         assert states["score_radar"] == "chart" and states["score_trend"] == "chart"

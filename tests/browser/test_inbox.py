@@ -5,41 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.workflow_helpers import Actors
-from tests.conftest import PASSWORD
+from tests.support.browser import fits_the_screen, login, open_nav
+from tests.support.workflow import Actors
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _open_nav(page) -> None:  # noqa: ANN001
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():
-        toggler.click()
-        page.locator("#mainnav.show").wait_for()
-
-
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(  # noqa: ANN001
+def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(
         page, browser, live_server, client, world) -> None:
     actors = Actors(client, world)
     actors.deploy()
     actors.start("buaa")
 
-    _login(page, live_server, "buaa")
+    login(page, live_server, "buaa")
     assert page.locator("[data-testid=unread-badge]").inner_text().startswith("1")
-    _open_nav(page)
+    open_nav(page)
     page.locator("[data-testid=main-nav]").get_by_role("link", name="我的待办").click()
     page.wait_for_url(f"{live_server}/tasks")
     assert "暂无已认领的待办" in page.locator("[data-testid=inbox-empty]").inner_text()
@@ -48,7 +29,7 @@ def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(  
     page.locator("[data-testid=task-table]").get_by_role("link", name="提交申请").click()
     page.wait_for_url("**/tasks/*")
     assert page.title().startswith("提交申请")
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
 
     page.fill("#f-project_name", "书院制学生社区建设")
     page.locator(".yzs-task-form button[type=submit]").click()
@@ -62,11 +43,11 @@ def test_university_admin_submits_from_the_inbox_and_operator_sees_the_review(  
     context = browser.new_context(locale="zh-CN", viewport=PHONE)
     operator = context.new_page()
     try:
-        _login(operator, live_server, "op1")
+        login(operator, live_server, "op1")
         operator.goto(f"{live_server}/tasks?scope=group")
         row = operator.locator("[data-testid=task-table] tbody tr").filter(has_text="审核：书院制学生社区建设")
         assert row.count() == 1
-        assert _fits_the_screen(operator)
+        assert fits_the_screen(operator)
         row.get_by_role("button", name="认领").click()  # htmx swaps the row in place
         operator.locator("[data-testid=row-note]").wait_for()
         assert "已认领" in operator.locator("[data-testid=row-note]").inner_text()

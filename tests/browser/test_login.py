@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.support.browser import login, open_nav
 
 pytestmark = pytest.mark.browser
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _nav_labels(page) -> list[str]:  # noqa: ANN001
-    toggler = page.locator(".navbar-toggler")
-    if toggler.is_visible():  # phone width: the menu is collapsed behind the toggler
-        toggler.click()
-        page.locator("#mainnav.show").wait_for()
+def _nav_labels(page) -> list[str]:
+    open_nav(page)  # phone width: the menu is collapsed behind the toggler
     menus = page.locator("[data-testid=nav-menu]")
     for index in range(menus.count()):  # open each dropdown so its items are visible
         menus.nth(index).click()
@@ -29,9 +18,9 @@ def _nav_labels(page) -> list[str]:  # noqa: ANN001
     return [t.strip() for t in page.locator("[data-testid=main-nav] a:visible").all_inner_texts()]
 
 
-def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, world) -> None:  # noqa: ANN001
+def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, world) -> None:
     world.user("root", "process_admin")
-    _login(page, live_server, "root")
+    login(page, live_server, "root")
     labels = _nav_labels(page)
     assert "用户管理" in labels and "单位管理" in labels and "系统管理" in labels
     assert "平台管理员" in page.locator("[data-testid=account-link]").inner_text()
@@ -40,16 +29,16 @@ def test_process_admin_logs_in_and_sees_admin_navigation(page, live_server, worl
     assert "root" in page.locator("[data-testid=user-table]").inner_text()
 
 
-def test_student_sees_only_student_navigation(page, live_server, world) -> None:  # noqa: ANN001
+def test_student_sees_only_student_navigation(page, live_server, world) -> None:
     world.user("stu", "student")
-    _login(page, live_server, "stu")
+    login(page, live_server, "stu")
     labels = _nav_labels(page)
     assert "用户管理" not in labels and "单位管理" not in labels
     assert "首页" in labels
     assert "（学生）" in page.locator("[data-testid=account-link]").inner_text()
 
 
-def test_wrong_password_shows_an_error_in_chinese(page, live_server, world) -> None:  # noqa: ANN001
+def test_wrong_password_shows_an_error_in_chinese(page, live_server, world) -> None:
     world.user("stu", "student")
     page.goto(f"{live_server}/login")
     page.fill("#username", "stu")
@@ -58,7 +47,7 @@ def test_wrong_password_shows_an_error_in_chinese(page, live_server, world) -> N
     assert "用户名或密码错误" in page.locator("[data-testid=login-error]").inner_text()
 
 
-def test_api_docs_page_renders_the_openapi_document(page, live_server) -> None:  # noqa: ANN001
+def test_api_docs_page_renders_the_openapi_document(page, live_server) -> None:
     page.goto(f"{live_server}/api-docs")
     page.locator(".swagger-ui .info").wait_for(timeout=15000)
     assert "/api/v1/auth/token" in page.locator("#swagger-ui").inner_text()

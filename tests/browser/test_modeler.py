@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.workflow_helpers import Actors
-from tests.browser.test_inbox import _login
+from tests.support.browser import login
+from tests.support.workflow import Actors
 
 pytestmark = pytest.mark.browser
 
 
-def test_modeler_renders_deploys_and_instance_diagram_is_highlighted(  # noqa: ANN001
+def test_modeler_renders_deploys_and_instance_diagram_is_highlighted(
         page, live_server, client, world) -> None:
     actors = Actors(client, world)
     actors.deploy()
-    _login(page, live_server, "root")
+    login(page, live_server, "root")
 
     page.goto(f"{live_server}/admin/processes/demo_approval/edit")
     assert page.title().startswith("编辑：演示审批")

@@ -10,29 +10,19 @@ from datetime import datetime
 import pytest
 
 from app.core import clock
-from tests.conftest import PASSWORD, ROOT
+from tests.conftest import ROOT
+from tests.support.browser import fits_the_screen, login
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
 
 
-def _at(monkeypatch, moment: str) -> None:  # noqa: ANN001
+def _at(monkeypatch, moment: str) -> None:
     when = datetime.fromisoformat(moment).replace(tzinfo=clock.SHANGHAI)
     monkeypatch.setattr(clock, "now", lambda: when)  # the live server runs in this process: it sees this
 
 
-def _login(page, base: str, username: str, password: str = PASSWORD) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-
-
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
+def test_apply_review_open_account_and_first_login(
         page, browser, live_server, app, world, monkeypatch) -> None:
     base = live_server
     world.user("moe1", "moe_reviewer")
@@ -46,7 +36,7 @@ def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
     page.goto(f"{base}/")
     page.get_by_role("link", name="我要申报").click()
     page.wait_for_url(f"{base}/apply")
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.fill("#f-university_name", "江南示范大学")
     page.select_option("#f-province", "江苏")
     page.check("#f-school_type-0")
@@ -65,7 +55,7 @@ def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
     code = page.input_value("[data-testid=tracking-code]")
     assert code.startswith("SP") and len(code) == 12
     assert "2026-11-26 至 2026-11-30" in page.locator("[data-testid=joined-window]").inner_text()
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.locator("[data-testid=status-link]").click()
     page.wait_for_url("**/apply/status?code=*")
     assert page.locator("[data-testid=application-status]").inner_text() == "待审核"
@@ -77,8 +67,7 @@ def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
 
     # 3. the ministry approves it in the batch
     moe = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
-    _login(moe, base, "moe1")
-    moe.wait_for_url(f"{base}/")
+    login(moe, base, "moe1")
     moe.locator("[data-testid=main-nav]").get_by_role("link", name="批量审核").click()
     moe.wait_for_url(f"{base}/pilot/batch")
     row = moe.locator("[data-testid=batch-row]", has_text="江南示范大学")
@@ -94,8 +83,7 @@ def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
 
     # 4. the operator opens the account and sees the one-time password once
     op = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
-    _login(op, base, "op1")
-    op.wait_for_url(f"{base}/")
+    login(op, base, "op1")
     op.goto(f"{base}/tasks?scope=group")
     op.get_by_role("link", name="开通账号：江南示范大学").click()
     op.wait_for_url("**/tasks/*")
@@ -114,8 +102,7 @@ def test_apply_review_open_account_and_first_login(  # noqa: ANN001, PLR0915
 
     # 5. the new account: first login with the one-time password, forced to change it
     uni = browser.new_context(locale="zh-CN", viewport=DESKTOP).new_page()
-    _login(uni, base, "wang@jnu.example.cn", password)
-    uni.wait_for_url(f"{base}/account")
+    login(uni, base, "wang@jnu.example.cn", password, lands_on="/account")
     assert "您正在使用初始密码" in uni.locator(".alert-warning").inner_text()
     uni.goto(f"{base}/tasks")
     uni.wait_for_url(f"{base}/account")  # every page leads back here until the password is changed

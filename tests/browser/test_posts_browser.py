@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from tests.conftest import PASSWORD
+from tests.support.browser import fits_the_screen, login, watch
 
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
@@ -21,38 +21,15 @@ def _png() -> bytes:
     return out.getvalue()
 
 
-def _login(page, base: str, username: str) -> None:  # noqa: ANN001
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
-def _watch_csp(page, problems: list[str]) -> None:  # noqa: ANN001
-    """CSP refusals, script errors and failed requests of the page (the browser's own favicon probe,
-    which is no request of the page, only shows as a console line and is left out)."""
-    def console(msg) -> None:  # noqa: ANN001
-        if "Content Security Policy" in msg.text or (msg.type == "error" and "Failed to load resource" not in msg.text):
-            problems.append(msg.text)
-    page.on("console", console)
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-
-
-def _fits_the_screen(page) -> bool:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-
-
-def test_write_review_and_read_the_post_in_public(page, browser, live_server, app, world) -> None:  # noqa: ANN001
+def test_write_review_and_read_the_post_in_public(page, browser, live_server, app, world) -> None:
     world.user("buaa", "university_admin")
     world.user("op1", "operator")
     assert app.test_cli_runner().invoke(args=["processes", "deploy"]).exit_code == 0
     problems: list[str] = []
-    _watch_csp(page, problems)
+    watch(page, problems)
 
     # ---- the university writes
-    _login(page, live_server, "buaa")
+    login(page, live_server, "buaa")
     page.goto(f"{live_server}/yurenhao/manage/new?module=experience")
     area = page.locator("[data-testid=editor-area]")
     area.wait_for()
@@ -76,7 +53,7 @@ def test_write_review_and_read_the_post_in_public(page, browser, live_server, ap
     status = page.locator("[data-autosave-status]")
     status.filter(has_text="已自动保存草稿").wait_for(timeout=15_000)
     assert "/yurenhao/manage/" in page.url and "/new" not in page.url  # the draft now has its own address
-    assert _fits_the_screen(page)
+    assert fits_the_screen(page)
     page.get_by_test_id("submit-post").click()
     page.get_by_text("已提交审核").wait_for()
     page.get_by_test_id("in-review").wait_for()
@@ -84,8 +61,8 @@ def test_write_review_and_read_the_post_in_public(page, browser, live_server, ap
     # ---- the operator reviews
     reviewer = browser.new_context(locale="zh-CN", viewport=PHONE)
     op = reviewer.new_page()
-    _watch_csp(op, problems)
-    _login(op, live_server, "op1")
+    watch(op, problems)
+    login(op, live_server, "op1")
     op.goto(f"{live_server}/yurenhao/review")
     op.get_by_test_id("review-tasks").get_by_role("link").first.click()
     op.wait_for_url("**/yurenhao/review/tasks/*")
@@ -104,7 +81,7 @@ def test_write_review_and_read_the_post_in_public(page, browser, live_server, ap
     # ---- anyone reads it
     reader = browser.new_context(locale="zh-CN", viewport=PHONE)
     anon = reader.new_page()
-    _watch_csp(anon, problems)
+    watch(anon, problems)
     anon.goto(f"{live_server}/yurenhao/u/{world.uni.id}")
     assert anon.title().startswith("北京航空航天大学育人号")
     anon.get_by_role("link", name="书院制社区“一站式”服务大厅").click()
@@ -113,7 +90,7 @@ def test_write_review_and_read_the_post_in_public(page, browser, live_server, ap
     body = anon.get_by_test_id("post-body")
     assert body.locator("h2").inner_text() == "主要做法"
     assert anon.evaluate("document.querySelector('[data-testid=post-body] img').naturalWidth") == 640
-    assert _fits_the_screen(anon)
+    assert fits_the_screen(anon)
     anon.goto(f"{live_server}/")
     anon.get_by_test_id("latest-posts").get_by_text("书院制社区“一站式”服务大厅").wait_for()
     anon.locator("[data-province-chart] svg").first.wait_for()  # ECharts drew the province chart

@@ -14,12 +14,12 @@ from sqlalchemy import inspect, select, text
 
 from app.core import backup
 from app.extensions import db
-from tests.api.workflow_helpers import SUBMIT, Actors
 from tests.conftest import bearer
-from tests.security.matrix_world import png
+from tests.support.matrix_world import png
+from tests.support.workflow import SUBMIT, Actors
 
 
-def _everything(app) -> dict[str, list[tuple[Any, ...]]]:  # noqa: ANN001
+def _everything(app) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, in primary-key order."""
     with app.app_context():
         inspector = inspect(db.engine)
@@ -33,19 +33,19 @@ def _everything(app) -> dict[str, list[tuple[Any, ...]]]:  # noqa: ANN001
         return out
 
 
-def _files(app) -> dict[str, bytes]:  # noqa: ANN001
+def _files(app) -> dict[str, bytes]:
     root = Path(app.config["UPLOAD_DIR"])
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def _cli(app, *args: str) -> str:  # noqa: ANN001
+def _cli(app, *args: str) -> str:
     result = app.test_cli_runner().invoke(args=list(args))
     assert result.exit_code == 0, result.output
     return result.output
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

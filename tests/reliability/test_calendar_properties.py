@@ -1,5 +1,5 @@
 """Property tests (hypothesis) for the working-day calendar every deadline is computed with, beside the
-examples of tests/unit/test_calendar.py (national holidays, 调休, overrides). For any start instant in any
+examples of tests/engine/test_calendar.py (national holidays, 调休, overrides). For any start instant in any
 time zone, any count and any admin overrides:
 
 - `add_working_days(s, n)` ends a working day at 17:30 Beijing time, exactly n working days after s,

@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, Timer
-from tests.api.workflow_helpers import SUBMIT, Actors
 from tests.conftest import ROOT
 from tests.reliability.helpers import (
     BIN,
@@ -30,10 +29,11 @@ from tests.reliability.helpers import (
     timer_fired_events,
     wait_until,
 )
+from tests.support.workflow import SUBMIT, Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

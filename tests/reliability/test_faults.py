@@ -1,6 +1,6 @@
 """Faults inside a step: an exception after the engine ran and before the commit leaves the instance, its
 tasks, its timers, the audit log and the notifications exactly as they were, and the step can be done
-again. (tests/services/test_concurrency.py covers one point of a task completion; this covers the others
+again. (tests/workflow/test_concurrency.py covers one point of a task completion; this covers the others
 and the timer path, which the scheduler runs with nobody to see a 500.)"""
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from app.extensions import db
 from app.models import HumanTask, ProcessInstance, Timer
 from app.workflow import steps as workflows
 from app.workflow import timers
-from tests.api.workflow_helpers import Actors
 from tests.reliability.helpers import clone_instance, snapshot, timer_fired_events
+from tests.support.workflow import Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
@@ -50,7 +50,7 @@ def _inject(monkeypatch: pytest.MonkeyPatch, point: str) -> None:
         monkeypatch.setattr(workflows, point, fail)
 
 
-def _fire(app, at: datetime) -> int:  # noqa: ANN001
+def _fire(app, at: datetime) -> int:
     with app.app_context():
         return timers.fire_due(at)
 

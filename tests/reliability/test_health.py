@@ -1,5 +1,5 @@
 """The instance health check (`flask --app wsgi instances check`, /admin/instances/health): it names the
-instances that need a person and only those. tests/services/test_instance_health.py covers a stuck and a
+instances that need a person and only those. tests/workflow/test_instance_health.py covers a stuck and a
 failed instance; this covers what must NOT be reported and an error produced by the engine itself."""
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.workflow import steps as workflows
-from tests.api.workflow_helpers import Actors
 from tests.conftest import login
+from tests.support.workflow import Actors
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 
-def _check(app) -> tuple[int, str]:  # noqa: ANN001
+def _check(app) -> tuple[int, str]:
     result = app.test_cli_runner().invoke(args=["instances", "check"])
     return result.exit_code, result.output
 

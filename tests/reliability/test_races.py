@@ -19,15 +19,15 @@ from app.engine.script_engine import SafeScriptEngine, ServiceRegistry
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, Notification, ProcessInstance, Timer, User
 from app.workflow import processes, tasks, timers, work_calendar
-from tests.api.workflow_helpers import Actors
 from tests.conftest import bearer
 from tests.reliability.helpers import snapshot, timer_fired_events
+from tests.support.workflow import Actors
 
 OPERATORS = ("op1", "op2", "op3", "op4")
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     team = Actors(client, world)
     for name in OPERATORS[2:]:
         world.user(name, "operator")

@@ -16,14 +16,14 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Notification, ProcessInstance, Timer
-from tests.api.workflow_helpers import Actors
 from tests.reliability.helpers import clone_instance, flask_cli, timer_fired_events
+from tests.support.workflow import Actors
 
 TIMERS = int(os.environ.get("YZS_RELIABILITY_TIMERS", "1000"))
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     return Actors(client, world)
 
 

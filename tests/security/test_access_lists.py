@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.security.matrix_world import MatrixWorld
+from tests.support.matrix_world import MatrixWorld
 
 UNIVERSITY_ROLES = ("university_admin", "dispatcher", "department_handler", "student")
 
 
 @pytest.fixture
-def mw(app, client, world) -> MatrixWorld:  # noqa: ANN001
+def mw(app, client, world) -> MatrixWorld:
     return MatrixWorld(app, client, world)
 
 

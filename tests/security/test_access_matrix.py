@@ -30,10 +30,10 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, ShowcaseEntry, User
-from tests.api.test_info_reports import REPORT as REPORT_DATA
-from tests.api.workflow_helpers import DEMO, SUBMIT
 from tests.conftest import PASSWORD
-from tests.security.matrix_world import ROLES, MatrixWorld, png
+from tests.pilot.test_info_reports_api import REPORT as REPORT_DATA
+from tests.support.matrix_world import ROLES, MatrixWorld, png
+from tests.support.workflow import DEMO, SUBMIT
 
 Params = Callable[[MatrixWorld, str, str], dict[str, Any]]
 _serial = count(1)
@@ -707,7 +707,7 @@ def _routes(app: Any) -> set[str]:
 
 
 @pytest.fixture
-def mw(app, client, world, monkeypatch) -> MatrixWorld:  # noqa: ANN001
+def mw(app, client, world, monkeypatch) -> MatrixWorld:
     # Every cell posts from the test client's one address: the /apply throttle (its own test in
     # test_apply_rate_limit.py) would answer 429 to the cells after the fifth application.
     monkeypatch.setitem(app.config, "APPLY_MAX_PER_ADDRESS", 10_000)

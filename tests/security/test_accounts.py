@@ -1,4 +1,4 @@
-"""Accounts and sessions against OWASP ASVS level 2, beside tests/web/test_pages.py and tests/api/test_auth.py
+"""Accounts and sessions against OWASP ASVS level 2, beside tests/shell/test_pages.py and tests/shell/test_auth_api.py
 (which cover throttling, logout and password change ending other sessions, safe redirects):
 
 - passwords: argon2id with at least OWASP's parameters;
@@ -208,7 +208,7 @@ def test_the_refusal_log_never_breaks_the_answer(app, client, world, monkeypatch
 
 @pytest.mark.parametrize(("trusted", "counted_as"), [(0, "10.0.0.1"), (1, "198.51.100.20")])
 def test_throttles_count_the_client_behind_a_trusted_proxy_and_ignore_forged_headers(
-        app, world, trusted, counted_as) -> None:  # noqa: ANN001
+        app, world, trusted, counted_as) -> None:
     """Behind nginx (TRUSTED_PROXIES=1) every request comes from the proxy's address: without believing
     its X-Forwarded-For, one client's failures would throttle the whole campus. Without a proxy the
     header is anyone's to forge and is ignored."""

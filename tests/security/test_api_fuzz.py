@@ -32,8 +32,8 @@ from sqlalchemy import select
 from app.core import auth
 from app.extensions import db
 from app.models import Complaint, HumanTask, Post, ProcessInstance, User
-from tests.api.complaint_helpers import DORM
 from tests.conftest import World, bearer
+from tests.support.complaints import DORM
 
 EXAMPLES = int(os.environ.get("YZS_FUZZ_EXAMPLES", "10"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -16,30 +16,30 @@ from app.core import clock, housekeeping
 from app.extensions import db
 from app.models import PilotApplication
 from tests.conftest import PASSWORD, csrf_from
-from tests.web.pilot_helpers import FORM
+from tests.support.pilot import FORM
 
 HOME = {"REMOTE_ADDR": "203.0.113.7"}
 ELSEWHERE = {"REMOTE_ADDR": "198.51.100.20"}
 
 
 @pytest.fixture
-def deployed(app, world) -> None:  # noqa: ANN001
+def deployed(app, world) -> None:
     assert app.test_cli_runner().invoke(args=["processes", "deploy"]).exit_code == 0
 
 
-def apply(client, n: int, address: dict[str, str] = HOME, **changes: Any):  # noqa: ANN001, ANN201
+def apply(client, n: int, address: dict[str, str] = HOME, **changes: Any):
     page = client.get("/apply", environ_base=address).get_data(as_text=True)
     data = {**FORM, "university_name": f"示范大学{n}", "csrf_token": csrf_from(page), **changes}
     return client.post("/apply", data=data, environ_base=address)
 
 
-def applications(app) -> int:  # noqa: ANN001
+def applications(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(PilotApplication)) or 0
 
 
 def test_the_sixth_application_within_the_hour_gets_a_page_saying_when_to_retry(
-        app, client, deployed, monkeypatch) -> None:  # noqa: ANN001
+        app, client, deployed, monkeypatch) -> None:
     start = clock.now()
     monkeypatch.setattr(clock, "now", lambda: start)
     refused = apply(client, 0, contact_email="not-an-email")  # refused for its content: does not count
@@ -69,7 +69,7 @@ def test_the_sixth_application_within_the_hour_gets_a_page_saying_when_to_retry(
 
 
 def test_the_count_survives_housekeeping_and_never_touches_the_login_throttle(
-        app, client, world, deployed, monkeypatch) -> None:  # noqa: ANN001
+        app, client, world, deployed, monkeypatch) -> None:
     world.user("buaa", "university_admin")
     start = clock.now()
     monkeypatch.setattr(clock, "now", lambda: start)

@@ -1,6 +1,6 @@
 """The BPMN sandbox, attacked through the deploy API (ENGINE-NOTES: "BPMN expressions are code").
 
-tests/unit covers the evaluator (test_expressions), the deploy checks one by one (test_specs) and the
+tests/engine covers the evaluator (test_expressions), the deploy checks one by one (test_specs) and the
 run-time wall on specs that skipped validation (test_runner). Here every attack goes the way an
 attacker holding a process_admin token would send it, `POST /api/v1/processes`: each is refused with
 422 and a reason, nothing is deployed, and nothing runs. Then crafted engine state: a client can never
@@ -16,8 +16,8 @@ import pytest
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 
 from app.engine import serializer
-from tests.api.workflow_helpers import DEMO, SUBMIT, Actors
-from tests.unit.test_specs import with_script_task
+from tests.engine.test_specs import with_script_task
+from tests.support.workflow import DEMO, SUBMIT, Actors
 
 DEMO_XML = DEMO.decode("utf-8")
 PROPS_END = '<spiffworkflow:property name="org" value="university_id" />\n        </spiffworkflow:properties>'
@@ -25,7 +25,7 @@ REVIEW_TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">working_days(3)
 
 
 @pytest.fixture
-def actors(client, world) -> Actors:  # noqa: ANN001
+def actors(client, world) -> Actors:
     team = Actors(client, world)
     team.deploy()  # version 1, the legitimate file
     return team

@@ -15,10 +15,11 @@ from app.core import uploads
 from app.extensions import db
 from app.models import Assessment, User
 from tests.conftest import bearer, login
-from tests.security.matrix_world import EVIDENCE_PDF, PSYCH, png
+from tests.support.files import PDF
+from tests.support.matrix_world import PSYCH, png
 
 
-def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app, client, world) -> None:  # noqa: ANN001
+def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app, client, world) -> None:
     runner = app.test_cli_runner()
     assert runner.invoke(args=["processes", "deploy"]).exit_code == 0
     assert runner.invoke(args=["indicators", "load"]).exit_code == 0
@@ -54,7 +55,7 @@ def test_only_the_universitys_own_uploads_can_be_cited_and_read_as_evidence(app,
     assert reviewer.get(f"/assessments/{assessment_id}/files/{photo_id}").status_code == 404
     # what the 经办人 uploaded (evidence, or an image of the university's 育人号) is cited and read
     evidence = client.post("/api/v1/assessment-files", headers=h["uadmin"], content_type="multipart/form-data",
-                           data={"file": (BytesIO(EVIDENCE_PDF), "佐证材料.pdf")}).get_json()["id"]
+                           data={"file": (BytesIO(PDF), "佐证材料.pdf")}).get_json()["id"]
     image = client.post("/api/v1/post-files", headers=h["uadmin"], content_type="multipart/form-data",
                         data={"kind": "image", "file": (BytesIO(png()), "社区.png")}).get_json()["id"]
     for file_id in (evidence, image):

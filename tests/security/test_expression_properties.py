@@ -1,5 +1,5 @@
 """Property tests (hypothesis) for the BPMN expression evaluator, beside the example-based
-tests/unit/test_expressions.py: whatever text or data comes in, the only outcomes are a value or an
+tests/engine/test_expressions.py: whatever text or data comes in, the only outcomes are a value or an
 ExpressionError (never another exception, never a hang, never code run); what it computes is what Python
 computes for the same small language; and anything outside the language is refused at deploy time."""
 

@@ -13,7 +13,7 @@ ENORMOUS = 10**30  # past 64 bits; SQLite raised OverflowError on it
 
 
 @pytest.fixture
-def admin(client, world) -> dict[str, str]:  # noqa: ANN001
+def admin(client, world) -> dict[str, str]:
     world.user("root", "process_admin")
     return bearer(client, "root")
 
@@ -98,7 +98,7 @@ def test_a_task_naming_an_unknown_organisation_or_person_is_kept_not_a_500(app, 
     from app.extensions import db
     from app.models import AuditEvent, HumanTask, ProcessInstance
     from app.workflow import steps as workflows
-    from tests.api.workflow_helpers import Actors
+    from tests.support.workflow import Actors
 
     actors = Actors(client, world)
     actors.deploy()

@@ -1,4 +1,4 @@
-"""The 育人号 rich-text sanitiser against a wider XSS corpus than tests/unit/test_sanitize.py (filter
+"""The 育人号 rich-text sanitiser against a wider XSS corpus than tests/core/test_sanitize.py (filter
 evasion: encodings, broken markup, namespace confusion, mutation XSS, attribute breakouts), plus a
 hypothesis property over markup stitched together from dangerous fragments: nothing executable ever
 comes out, and cleaning is idempotent (what is stored, cleaned again, is what was stored)."""
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core import sanitize
-from tests.unit.test_sanitize import PAYLOADS as BASIC
+from tests.core.test_sanitize import PAYLOADS as BASIC
 
 CORPUS = [
     '<IMG SRC="jav\tascript:alert(1);">', '<IMG SRC="jav&#x0A;ascript:alert(1);">',

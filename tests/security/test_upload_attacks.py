@@ -1,12 +1,11 @@
 """Uploads attacked over HTTP, where nobody needs an account: the public pilot application page
-(工作计划书) and a student's complaint photos. tests/services/test_uploads.py and
-tests/api/test_posts_uploads.py cover the upload service and the 育人号 API case by case; this checks
+(工作计划书) and a student's complaint photos. tests/core/test_uploads.py and
+tests/posts/test_uploads.py cover the upload service and the 育人号 API case by case; this checks
 that the same refusals hold at the anonymous front door and that a hostile name never picks the path."""
 
 from __future__ import annotations
 
 import io
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -15,30 +14,23 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import StoredFile
 from tests.conftest import csrf_from, login
-from tests.security.matrix_world import png
-from tests.web.pilot_helpers import FORM
+from tests.support.files import office
+from tests.support.matrix_world import png
+from tests.support.pilot import FORM
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def _docx(parts: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return out.getvalue()
+BOMB = office({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (40 * 1024 * 1024)})
 
 
-BOMB = _docx({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"\0" * (40 * 1024 * 1024)})
-
-
-def _apply(client, content: bytes, name: str) -> object:  # noqa: ANN001
+def _apply(client, content: bytes, name: str) -> object:
     page = client.get("/apply").get_data(as_text=True)
     data = {**FORM, "plan_text": "", "csrf_token": csrf_from(page), "plan_file": (io.BytesIO(content), name)}
     return client.post("/apply", data=data, content_type="multipart/form-data")
 
 
-def _stored(app) -> int:  # noqa: ANN001
+def _stored(app) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count()).select_from(StoredFile)) or 0
 
