@@ -3,7 +3,6 @@ rolls everything back when it raises, so a refused request leaves nothing behind
 
 from __future__ import annotations
 
-import base64
 import io
 
 import pytest
@@ -16,6 +15,7 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 from app.models import Org, StoredFile
 from tests.conftest import World, csrf_from, login
+from tests.support.files import PNG
 
 
 def _orgs(name: str) -> int:
@@ -73,17 +73,14 @@ def test_a_stale_row_version_is_a_conflict(app: Flask) -> None:
             raise StaleDataError("row moved on")
 
 
-PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGM4YKkNAALhASX6vh3tAAAAAElFTkSuQmCC")
-
-
 def test_a_refused_complaint_leaves_no_photo_behind(app: Flask, world: World) -> None:
     world.user("stu", "student")
     client = app.test_client()
     login(client, "stu")
     page = client.get("/complaints/new").get_data(as_text=True)
     refused = client.post("/complaints/new", data={
-        "channel": "logistics_hotline", "category": "", "title": "宿舍热水器坏了", "content": "没有热水。", "csrf_token": csrf_from(page),
-        "photos": [(io.BytesIO(PNG), "a.png")]}, content_type="multipart/form-data")
+        "channel": "logistics_hotline", "category": "", "title": "宿舍热水器坏了", "content": "没有热水。",
+        "csrf_token": csrf_from(page), "photos": [(io.BytesIO(PNG), "a.png")]}, content_type="multipart/form-data")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "请选择问题类别" in html and "文件内容与类型不符" not in html
     with app.app_context():
