@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 VENDOR := app/static/vendor
+PORT ?= 5000
 
 .PHONY: run test install assets migrate seed lint bench bench-full security reliability load clean
 
@@ -43,7 +44,7 @@ seed: migrate
 	$(FLASK) seed-demo
 
 run: seed
-	SCHEDULER_AUTOSTART=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	SCHEDULER_AUTOSTART=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install
 	$(BIN)/pytest -q

@@ -6,7 +6,7 @@ Everything comes from files under data/; running it twice changes nothing.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -101,7 +101,7 @@ def _load_demo_flows() -> None:
     """Deployed processes, a reporting period and two applications waiting for review, so that every
     role has something to look at on first start. Skipped where any of them exists already."""
     from app.pilot import applications as pilot_applications
-    from app.pilot import info_reports
+    from app.pilot import info_reports, review_windows
     from app.workflow import processes
 
     for report in processes.deploy_path(processes.WORKFLOWS_DIR):
@@ -113,8 +113,12 @@ def _load_demo_flows() -> None:
                                   for k, v in demo["report_period"].items()}
         info_reports.create_period(None, **period)
     if not pilot_applications.search(limit=1)[1]:
+        # In a window open today, so that the ministry can review them at once (the scheduler opens it
+        # within a minute of `make run`): nobody has to move time forward to see the batch review.
+        today = review_windows.today()
+        open_now = review_windows.Window(today, today + timedelta(days=review_windows.DEFAULT_DAYS - 1))
         for application in demo["applications"]:
-            pilot_applications.submit(application)
+            pilot_applications.submit(application, window=open_now)
     _demo_posts(demo["posts"])
     _demo_complaints(demo["complaints"])
 

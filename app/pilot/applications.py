@@ -117,8 +117,8 @@ def _new_code() -> str:
             return code
 
 
-def _start_review(application: PilotApplication) -> None:
-    window = review_windows.window_after(review_windows.today())
+def _start_review(application: PilotApplication, window: review_windows.Window | None = None) -> None:
+    window = window or review_windows.window_after(review_windows.today())
     application.window_start, application.window_end = window.start, window.end
     application.status = "submitted"
     application.submitted_at = clock.now()
@@ -131,8 +131,10 @@ def _start_review(application: PilotApplication) -> None:
 
 
 @use_case
-def submit(raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApplication:
-    """A new application from the public entry; returns it with its tracking code."""
+def submit(raw: dict[str, Any], plan_file: StoredFile | None = None, *,
+           window: review_windows.Window | None = None) -> PilotApplication:
+    """A new application from the public entry; returns it with its tracking code. It joins the next
+    review window, or `window` (the demo data's applications join one that is open today)."""
     data = _clean(raw, plan_file is not None)
     _refuse_duplicates(data["university_name"])
     application = PilotApplication(tracking_code=_new_code(), plan_file_id=plan_file.id if plan_file else None,
@@ -140,7 +142,7 @@ def submit(raw: dict[str, Any], plan_file: StoredFile | None = None) -> PilotApp
                                    window_end=review_windows.today())
     db.session.add(application)
     db.session.flush()
-    _start_review(application)
+    _start_review(application, window)
     audit.record("application.submitted", "application", application.id, university=data["university_name"],
                  window=[application.window_start.isoformat(), application.window_end.isoformat()])
     return application

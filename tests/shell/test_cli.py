@@ -84,3 +84,31 @@ def test_seed_demo_deploys_processes_and_gives_every_flow_a_case(app) -> None:
         assert len(published) == 2
         assert sorted(db.session.scalars(select(Complaint.status))) == ["answered", "triage"]
     assert "北航“一站式”学生社区建设概况" in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_the_demo_applications_are_in_a_window_open_today(app) -> None:
+    """`make run` shows the ministry a batch to review at once: the scheduler's first round (at the
+    present moment, not a date moved forward) opens the demo applications' window."""
+    from app.core import clock, deadlines
+    from app.models import HumanTask, PilotApplication
+    from app.workflow import timers
+
+    app.test_cli_runner().invoke(args=["seed-demo"])
+    with app.app_context():
+        today = deadlines.today()
+        windows = set(db.session.execute(select(PilotApplication.window_start, PilotApplication.window_end)))
+        assert len(windows) == 1
+        start, end = windows.pop()
+        assert start == today <= end
+        timers.fire_due(clock.now())
+        review = db.session.scalars(select(HumanTask).where(HumanTask.process_key == "pilot_application",
+                                                            HumanTask.status == "ready")).all()
+        assert {t.role for t in review} == {"moe_reviewer"} and len(review) == 2
+
+
+def test_make_run_serves_on_the_port_it_is_given() -> None:
+    import subprocess
+
+    planned = subprocess.run(["make", "-n", "run", "PORT=8123"], cwd=ROOT, capture_output=True, text=True,
+                             check=True).stdout
+    assert "--port 8123" in planned.splitlines()[-1]
