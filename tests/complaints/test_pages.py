@@ -138,6 +138,7 @@ def test_dispatcher_triages_department_answers_student_rates(campus, web) -> Non
     rated = _step(stu, dorm, {"satisfaction": "satisfied"}, "complaint_rate")
     assert rated.status_code == 302 and rated.headers["Location"] == f"/complaints/{dorm}"
     closed = _get(stu, f"/complaints/{dorm}")
+    assert "感谢您的评价（满意）" in closed and "已提交：" not in closed  # says what happened
     assert 'data-status="closed">已办结<' in closed and 'data-testid="satisfaction">满意<' in closed
     assert 'data-form="complaint_rate"' not in closed
 
@@ -163,8 +164,11 @@ def test_extension_request_waits_for_the_dispatchers_decision(campus, web) -> No
     logi, disp = web("logi"), web("disp")
     asked = _step(logi, cid, {"action": "extend", "extension_days": "2", "reason": "需采购配件"}, "complaint_answer")
     assert asked.status_code == 302
-    pending = _get(logi, "/complaints/department").split('data-testid="section-pending"')[1]
+    department = _get(logi, "/complaints/department")
+    assert "已申请延期 2 个工作日，等待接诉即办中心审批" in department
+    pending = department.split('data-testid="section-pending"')[1]
     assert f'data-complaint="{cid}"' in pending.split("</section>")[0] and "延期审批中" in pending
+    assert "承办部门申请延期 2 个工作日，理由：需采购配件" in _get(disp, f"/complaints/{cid}")
     bench = _get(disp, "/complaints/dispatch").split('data-testid="section-complaint_extension"')[1]
     assert f'data-complaint="{cid}"' in bench.split("</section>")[0]
     assert _step(disp, cid, {"decision": "approve"}, "complaint_extension").status_code == 302

@@ -27,6 +27,31 @@ STEP_LABELS = {"complaint_dispatch": "集中转办", "complaint_answer": "限期
                "complaint_leadership": "重办次数已满，待决定", "complaint_follow_up": "回访"}
 
 
+def done_message(task: HumanTask) -> str:
+    """What the step just did, in the words of the person who did it (after the redirect)."""
+    result = task.result or {}
+    key, action = task.form_key or "", result.get("action") or result.get("decision")
+    if key == "complaint_answer":
+        if action == "extend":
+            return f"已申请延期 {result.get('extension_days')} 个工作日，等待接诉即办中心审批"
+        if action == "send_back":
+            return "已退回接诉即办中心重新转办"
+        return "已答复，学生会收到通知"
+    if key == "complaint_dispatch":
+        return {"merge": "已合并到已有工单", "close": "已不予受理，学生会收到说明"}.get(action or "", "已交办承办部门")
+    if key == "complaint_extension":
+        return "已同意延期" if action == "approve" else "已驳回延期申请，承办部门须按原期限答复"
+    if key == "complaint_rate":
+        return f"感谢您的评价（{SATISFACTION.get(result.get('satisfaction', ''), '')}）"
+    if key == "complaint_follow_up":
+        return f"回访结果已记录（{SATISFACTION.get(result.get('outcome', ''), '')}）"
+    if key == "complaint_leadership":
+        return "已办结" if action == "close" else "已要求再次重办"
+    if key == "complaint_supervise":
+        return "督办意见已提交"
+    return f"已提交：{task.title}"
+
+
 def user() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
@@ -77,6 +102,12 @@ def task_form(viewer: User, complaint: Complaint, task: HumanTask, values: Any =
         usual = complaints.default_department(complaint)
         values = {"action": "assign", **({"department_id": str(usual.id)} if usual else {})}
     form = forms.html_form(task.form_key, context, values, errors, actor_id=viewer.id, actor_org_id=viewer.org_id)
+    if task.form_key == "complaint_extension":  # decide knowing what was asked for, and why
+        asked = f"承办部门申请延期 {context.get('extension_days')} 个工作日"
+        reason = str(context.get("reason") or "").strip()
+        for field in form.fields:
+            if field.name == "decision":
+                field.help = f"{asked}，理由：{reason}" if reason else asked
     if task.form_key == "complaint_dispatch":
         category = complaints.settings()["categories"][complaint.category]
         for field in form.fields:

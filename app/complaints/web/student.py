@@ -12,7 +12,7 @@ from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 
 from app.complaints import cases as complaints
-from app.complaints.web.common import SATISFACTION, Step, open_steps, status_of, task_form, user
+from app.complaints.web.common import SATISFACTION, Step, done_message, open_steps, status_of, task_form, user
 from app.core import uploads
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.models import User
@@ -148,7 +148,7 @@ def complete_step(complaint_id: int, task_id: int) -> ResponseReturnValue:
     except Conflict:
         flash("该事项已被他人办理或已发生变化，请查看最新状态", "warning")
         return redirect(url_for(".detail", complaint_id=complaint_id))
-    flash(f"已提交：{task.title}", "success")
+    flash(done_message(task), "success")
     return redirect(same_site_path(request.form.get("next"), url_for(".detail", complaint_id=complaint_id)))
 
 
