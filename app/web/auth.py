@@ -36,7 +36,8 @@ def login() -> ResponseReturnValue:
             next_url = same_site_path(request.args.get("next"), url_for("pages.home"))
             session.clear()
             login_user(user)
-            flash(f"欢迎，{user.display_name}", "success")
+            if next_url != url_for("pages.home"):  # the home page greets by itself
+                flash(f"欢迎，{user.display_name}", "success")
             return redirect(next_url)
     return render_template("login.html", username=username, error=error), status
 

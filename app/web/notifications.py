@@ -20,7 +20,13 @@ KIND_LABELS = {"task.new": "新待办", "task.due_soon": "即将到期", "task.o
 def index() -> ResponseReturnValue:
     items = notifications.recent(current_user, limit=SHOWN)
     return render_template("notifications/index.html", items=items, kinds=KIND_LABELS,
+                           titles={n.id: _without_label(n.title, KIND_LABELS.get(n.kind)) for n in items},
                            unread=sum(1 for n in items if n.read_at is None))
+
+
+def _without_label(title: str, label: str | None) -> str:
+    """The badge says 新待办 already: a title written as 新待办：… (for the e-mail subject) drops it here."""
+    return title.removeprefix(f"{label}：") if label else title
 
 
 @bp.route("/notifications/read-all", methods=["POST"])

@@ -76,6 +76,8 @@ def test_apply_review_open_account_and_first_login(
     assert moe.locator("[data-bulk-count]").inner_text() == "已选 1 项"
     moe.click("label[for=decision-approve]")
     moe.get_by_role("button", name="对所选申报提交结论").click()
+    assert "江南示范大学" in moe.locator("[data-testid=batch-confirm]").inner_text()
+    moe.get_by_role("button", name="确认提交").click()
     moe.wait_for_load_state()
     assert "已认定通过 1 项：江南示范大学" in moe.locator(".alert-success").inner_text()
     assert moe.locator("[data-testid=batch-empty]").is_visible()

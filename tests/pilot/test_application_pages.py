@@ -32,8 +32,9 @@ def _badge(html: str) -> str:
     return re.search(r'data-testid="application-status"[^>]*>([^<]+)<', html).group(1)
 
 
-def _batch(pilot: Pilot, web, data: dict) -> object:
-    return pilot.post(web, "/pilot/batch", data)
+def _batch(pilot: Pilot, web, data: dict, *, confirmed: bool = True) -> object:
+    """The batch form, and (`confirmed`) the confirmation page's 确认提交 after it."""
+    return pilot.post(web, "/pilot/batch", {**data, **({"confirmed": "1"} if confirmed else {})})
 
 
 # ---------------------------------------------------------------- the public entry
@@ -172,7 +173,12 @@ def test_batch_review_decides_several_at_once_and_requires_a_reason(app, pilot) 
     assert nothing.status_code == 422 and "请先勾选要审核的申报" in text(nothing)
     assert len(pilot.review_tasks()) == 3  # neither refused post decided anything
 
-    two = _batch(pilot, moe, {"task_ids": [ids["江南示范大学"], ids["江北职业技术学院"]], "decision": "approve"})
+    chosen = {"task_ids": [ids["江南示范大学"], ids["江北职业技术学院"]], "decision": "approve"}
+    asked = _batch(pilot, moe, chosen, confirmed=False)  # read once more before it is sent
+    assert asked.status_code == 200 and 'data-testid="batch-confirm"' in text(asked)
+    assert "江南示范大学" in text(asked) and "江北职业技术学院" in text(asked) and "认定通过" in text(asked)
+    assert len(pilot.review_tasks()) == 3
+    two = _batch(pilot, moe, chosen)
     assert two.status_code == 303
     after = text(moe.get(two.headers["Location"]))
     assert "已认定通过 2 项：" in flashes(after)[0] and "江北职业技术学院" in flashes(after)[0]

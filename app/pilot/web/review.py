@@ -107,6 +107,9 @@ def decide() -> ResponseReturnValue:
         return _render_batch(errors, set(ids), decision, comment, status=422)
     names = {row.task.id: (row.application.university_name if row.application else row.task.title)
              for row in _batch(user)}
+    if request.form.get("confirmed") != "1":  # a decision on several universities is read once more
+        return render_template("pilot_review/confirm.html", ids=ids, names=[names.get(i, f"任务 #{i}") for i in ids],
+                               decision=decision, label=DECISIONS[decision], comment=comment)
     outcomes = tasks.complete_many(user, ids, {"decision": decision, **({"comment": comment} if comment else {})})
     done = [names.get(o.task_id, f"任务 #{o.task_id}") for o in outcomes if o.ok]
     failed = [f"{names.get(o.task_id, f'任务 #{o.task_id}')}（{o.message}）" for o in outcomes if not o.ok]
