@@ -208,7 +208,7 @@ def search(user: User, *, status: str | None = None, channel: str | None = None,
 
 # Timeline entries a viewer of the complaint may read (no identities, no internal detail).
 TIMELINE = {
-    "complaint.filed": "已受理", "complaint.assigned": "已转办", "complaint.merged": "已合并",
+    "complaint.filed": "已提交，待转办", "complaint.assigned": "已转办", "complaint.merged": "已合并",
     "complaint.answered": "已答复", "complaint.extension_requested": "申请延期",
     "complaint.extension_approved": "同意延期", "complaint.extension_refused": "不同意延期",
     "complaint.sent_back": "部门退回转办", "complaint.overdue": "逾期督办", "complaint.rated": "学生已评价",

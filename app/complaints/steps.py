@@ -109,8 +109,8 @@ def merge(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> dic
     complaint = _complaint(data)
     target = int(data["merge_into"])
     complaint.merged_into_id = target
+    _event("complaint.merged", complaint, ctx, merged_into=target)  # the timeline reads: merged, then closed
     _close(complaint, "merged", data.get("reason"), ctx)
-    _event("complaint.merged", complaint, ctx, merged_into=target)
     _tell_student(complaint, f"您的诉求已并入 #{target} 一并办理，请在该工单查看进展")
     return {"merged_into": target}
 

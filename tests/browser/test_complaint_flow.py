@@ -90,5 +90,5 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
     assert page.locator("[data-testid=complaint-status]").inner_text() == "已办结"
     assert page.locator("[data-testid=satisfaction]").inner_text() == "满意"
     timeline = page.locator("[data-testid=timeline]").inner_text()
-    assert all(step in timeline for step in ("已受理", "已转办", "已答复", "学生已评价", "已办结"))
+    assert all(step in timeline for step in ("已提交，待转办", "已转办", "已答复", "学生已评价", "已办结"))
     assert fits_the_screen(page)

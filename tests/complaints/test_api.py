@@ -38,7 +38,7 @@ def test_assign_answer_and_a_satisfied_rating_closes_it_resolved(campus) -> None
     closed = campus.get("stu", cid).get_json()
     assert (closed["status"], closed["resolution"], closed["satisfaction"]) == (
         "closed", "resolved", "basically_satisfied")
-    assert [t["label"] for t in closed["timeline"]] == ["已受理", "已转办", "已答复", "学生已评价", "已办结"]
+    assert [t["label"] for t in closed["timeline"]] == ["已提交，待转办", "已转办", "已答复", "学生已评价", "已办结"]
 
 
 def _notes(campus: Campus, username: str) -> list[tuple[str, str | None]]:

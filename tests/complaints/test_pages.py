@@ -90,7 +90,7 @@ def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(cam
     cid = _cid(_file(stu, {**DORM, "anonymous": "on"}, [(PNG, "hot-water.png")]))
     detail = _get(stu, f"/complaints/{cid}")
     assert f"已提交，编号 #{cid}" in detail and "宿舍热水器坏了" in detail
-    assert 'data-status="triage">待转办<' in detail and "已受理" in detail  # badge and timeline
+    assert 'data-status="triage">待转办<' in detail and "已提交，待转办" in detail and "已受理" not in detail
     photo = re.search(rf'src="(/complaints/{cid}/photos/\d+)"', detail).group(1)
     image = stu.get(photo)
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
@@ -134,6 +134,9 @@ def test_dispatcher_triages_department_answers_student_rates(campus, web) -> Non
     detail = _get(stu, f"/complaints/{dorm}")
     assert "已安排维修，今日修复。" in detail and "后勤保障处" in detail and "已答复，待评价" in detail
     assert 'data-form="complaint_rate"' in detail and "满意" in detail
+    assert detail.index('data-testid="reply"') < detail.index('data-form="complaint_rate"')  # answer, then rating
+    assert "认领人" not in detail and "办理人" not in detail  # the rating is simply theirs
+    assert 'data-testid="complain-entry"' in _get(stu, "/")  # 我要反映 from the home page
     assert 'data-testid="rate-prompt"' in _get(stu, "/complaints/mine")
     rated = _step(stu, dorm, {"satisfaction": "satisfied"}, "complaint_rate")
     assert rated.status_code == 302 and rated.headers["Location"] == f"/complaints/{dorm}"
@@ -154,6 +157,8 @@ def test_merge_from_the_similar_suggestion_tells_the_student_where_to_look(campu
     notice = _get(web("stu2"), f"/complaints/{second}")
     assert 'data-testid="merged-notice"' in notice and f'href="/complaints/{first}"' in notice
     assert "已合并" in notice
+    timeline = notice.split('data-testid="timeline"')[1]
+    assert timeline.index("已合并") < timeline.index("已办结")  # what closed it, then closed
     surviving = _get(web("stu2"), f"/complaints/{first}")  # may follow it, without learning who filed it
     assert "宿舍热水器坏了" in surviving and 'data-testid="complainant"' not in surviving
 
