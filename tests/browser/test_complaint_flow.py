@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.support.browser import fits_the_screen, login, open_nav
+from tests.support.browser import fits_the_screen, go_to, login
 from tests.support.files import PNG
 
 pytestmark = pytest.mark.browser
@@ -15,8 +15,7 @@ DESKTOP = {"width": 1280, "height": 900}
 
 
 def _nav(page, label: str) -> None:
-    open_nav(page)
-    page.locator("[data-testid=main-nav]").get_by_role("link", name=label, exact=True).click()
+    go_to(page, label)
 
 
 def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server, app, world) -> None:
@@ -48,7 +47,7 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
     try:
         dispatcher = desk.new_page()
         login(dispatcher, live_server, "disp")
-        _nav(dispatcher, "接诉即办")
+        _nav(dispatcher, "工单转办")
         triage = dispatcher.locator("[data-testid=section-complaint_dispatch]")
         triage.get_by_role("link", name="宿舍热水器坏了").click()
         dispatcher.wait_for_url(re.compile(r"/complaints/\d+#step-\d+$"))
@@ -56,7 +55,7 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
         assert dispatcher.locator("[data-field=merge_into]").is_hidden()  # only what 交办 needs
         dispatcher.get_by_role("button", name="提交转办").click()
         dispatcher.wait_for_url(f"{live_server}/complaints/dispatch")
-        assert "已提交" in dispatcher.locator(".alert-success").inner_text()
+        assert "已交办承办部门" in dispatcher.locator(".alert-success").inner_text()
         assert "暂无待转办的工单" in dispatcher.locator("[data-testid=triage-empty]").inner_text()
 
         # The department handler answers it.
@@ -73,6 +72,7 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
         dispatcher.get_by_role("button", name="提交", exact=True).click()
         dispatcher.wait_for_url(f"{live_server}/complaints/department")
         assert "暂无待答复的工单" in dispatcher.locator("[data-testid=answer-empty]").inner_text()
+        assert "已答复，学生会收到通知" in dispatcher.locator(".alert-success").inner_text()
     finally:
         desk.close()
 

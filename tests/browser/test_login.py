@@ -51,3 +51,23 @@ def test_api_docs_page_renders_the_openapi_document(page, live_server) -> None:
     page.goto(f"{live_server}/api-docs")
     page.locator(".swagger-ui .info").wait_for(timeout=15000)
     assert "/api/v1/auth/token" in page.locator("#swagger-ui").inner_text()
+
+
+@pytest.mark.parametrize("role", ["moe_reviewer", "operator", "university_admin", "dispatcher",
+                                  "department_handler", "student", "process_admin"])
+def test_every_roles_bar_fits_1280_pixels(browser, live_server, world, role) -> None:
+    world.user("who", role)
+    page = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}).new_page()
+    login(page, live_server, "who")
+    account = page.locator("[data-testid=account-link]").bounding_box()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert account is not None and account["x"] + account["width"] <= 1280  # 退出 and the name on screen
+    page.context.close()
+
+
+def test_a_students_phone_menu_holds_what_a_student_uses(page, live_server, world) -> None:
+    world.user("stu", "student")
+    login(page, live_server, "stu")
+    labels = _nav_labels(page)
+    assert "我要反映" in labels and "我的反映" in labels
+    assert "我的待办" not in labels and "接口文档" not in labels

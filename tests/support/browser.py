@@ -24,6 +24,17 @@ def open_nav(page) -> None:
         page.locator("#mainnav.show").wait_for()
 
 
+def go_to(page, label: str) -> None:
+    """Follow the navigation entry `label`, opening the menu that holds it when it is in one."""
+    open_nav(page)
+    nav = page.locator("[data-testid=main-nav]")
+    link = nav.get_by_role("link", name=label, exact=True)
+    if not link.is_visible():
+        nav.locator("li.dropdown", has=page.locator(f"a.dropdown-item:text-is('{label}')")).locator(
+            "[data-testid=nav-menu]").click()
+    link.click()
+
+
 def fits_the_screen(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 

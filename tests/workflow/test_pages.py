@@ -370,7 +370,7 @@ def test_notifications_page_and_unread_badge(actors, browser_as) -> None:
     assert re.search(r'data-testid="unread-badge">1<', home)
     page = _text(buaa.get("/notifications"))
     assert _title(page).startswith("通知")
-    assert f'<a href="/tasks/{task_id}">新待办：提交申请</a>' in page and 'data-unread="true"' in page
+    assert f'<a href="/tasks/{task_id}">提交申请</a>' in page and 'data-unread="true"' in page  # badge: 新待办
     buaa.post("/notifications/read-all", data={"csrf_token": csrf_from(page)})
     after = _text(buaa.get("/notifications"))
     assert 'data-unread="true"' not in after and 'data-testid="unread-badge"' not in after
