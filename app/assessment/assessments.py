@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, func, select
 
 from app.assessment import indicators
 from app.assessment import scoring as assessment_scoring
-from app.core import audit, clock, deadlines, paging
+from app.core import audit, clock, deadlines, paging, roles
 from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
@@ -40,9 +40,9 @@ from app.workflow import steps as workflows
 from app.workflow import tasks
 
 PROCESS_KEY = "assessment"
-READERS = ("moe_reviewer", "operator", "process_admin")
+READERS = roles.NATIONAL
 OPENERS = ("moe_reviewer", "process_admin")
-PILOT_STATUSES = ("designated", "self_pilot")
+PILOT_STATUSES = roles.COUNTED_PILOT_STATUSES
 STATUS_LABELS = {"self_assessing": "自评中", "reviewing": "待评审", "rectifying": "限期整改中", "passed": "通过",
                  "failed": "不通过", "cancelled": "已终止"}
 RATING_LABELS = {"met": "达标", "partly": "部分达标", "not_met": "未达标"}

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import TypedDict
 
+from app.core import roles
 from app.errors import Forbidden, NotVisible
 from app.extensions import db
 from app.models import Org, User
 
-NATIONAL = ("moe_reviewer", "operator", "process_admin")
+NATIONAL = roles.NATIONAL
 UNIVERSITY_WIDE = ("dispatcher", "university_admin")
 
 

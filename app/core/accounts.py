@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from app.config import ROOT
-from app.core import audit, paging
+from app.core import audit, paging, roles
 from app.core.passwords import hash_password, password_problems
 from app.core.unit_of_work import use_case
 from app.errors import NotVisible, ValidationFailed
@@ -18,7 +18,7 @@ from app.models import ORG_KINDS, PILOT_STATUSES, ROLES, SCHOOL_TYPES, Org, User
 _PARENT_KIND = {"ministry": None, "operator": None, "university": None, "department": "university"}
 # Roles that only make sense inside a university (its own staff and students).
 UNIVERSITY_ROLES = {"university_admin", "dispatcher", "department_handler", "student"}
-ORG_READERS = ("process_admin", "moe_reviewer", "operator")
+ORG_READERS = roles.NATIONAL
 
 
 @use_case
@@ -93,7 +93,7 @@ def pilot_universities(*, by_batch: bool = False) -> list[Org]:
     """The counted pilots (designated and self-declared), by province and name (first by batch)."""
     order = (Org.pilot_batch, Org.province, Org.name) if by_batch else (Org.province, Org.name)
     return list(db.session.scalars(select(Org).where(
-        Org.kind == "university", Org.pilot_status.in_(("designated", "self_pilot"))).order_by(*order)))
+        Org.kind == "university", Org.pilot_status.in_(roles.COUNTED_PILOT_STATUSES)).order_by(*order)))
 
 
 def get_org_for(viewer: User, org_id: int) -> Org:

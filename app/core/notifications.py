@@ -8,9 +8,8 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Select, Table, func, insert, literal, select, update
 
-from app.core import clock, mailer
+from app.core import clock, mailer, roles
 from app.core.unit_of_work import use_case
-from app.engine.specs import ORG_SCOPED_ROLES
 from app.extensions import db
 from app.models import Notification, User, UserRole
 from app.models._time import utcnow
@@ -24,7 +23,7 @@ def _holders(role: str, org_id: int | None, what: Any = User.id) -> Select[Any] 
     those of `org_id` (None without one: nobody)."""
     query = select(what).join(UserRole, UserRole.user_id == User.id).where(UserRole.role == role,
                                                                           User.active.is_(True))
-    if role in ORG_SCOPED_ROLES:
+    if role in roles.ORG_SCOPED_ROLES:
         if org_id is None:
             return None
         query = query.where(User.org_id == org_id)

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from app.core import clock
+from app.core import clock, roles
 from app.models import Org, User
 
-NATIONAL = ("moe_reviewer", "operator", "process_admin")
+NATIONAL = roles.NATIONAL
 # With fewer scored pilots than this in a group, a university does not see the group's average: with two,
 # the average would give away the other university's score.
 MIN_GROUP = 3

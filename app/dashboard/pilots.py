@@ -9,14 +9,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core import clock
+from app.core import clock, roles
 from app.dashboard.datasets import Dataset, Scope, last_months, month_key, percent
 from app.extensions import db
 from app.models import InfoReport, Org, PilotApplication, Post, PostRevision, ReportPeriod
 from app.pilot import info_reports
 from app.workflow import forms
 
-PILOTS = ("designated", "self_pilot")
+PILOTS = roles.COUNTED_PILOT_STATUSES
 STATUS_LABELS = {"designated": "教育部认定试点", "self_pilot": "自主试点", "applicant": "申报中"}
 APPLICATION_LABELS = {"submitted": "待审核", "returned": "已退回", "approved": "已认定（待开通）",
                       "rejected": "未认定", "account_opened": "已开通账号"}

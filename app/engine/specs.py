@@ -9,7 +9,8 @@ BPMN authoring convention (what a process file must follow to deploy):
     formKey   required. The form id; the file is `forms/<formKey>.json`.
     org       name of the instance-data field holding the id of the organisation whose members (with the
               lane's role) may act, e.g. `university_id`, `department_id`. Required for the org-scoped roles
-              (ORG_SCOPED_ROLES) unless `assignee` is set; optional (= every holder of the role) otherwise.
+              (`org_roles`, the caller's rule) unless `assignee` is set; optional (= every holder of the role)
+              otherwise.
     assignee  name of the data field holding the one user id who may act (e.g. the complaint's student).
     due       expression giving the deadline, e.g. `working_days(3)`; evaluated when the task becomes ready.
     title     inbox title: literal text with `{expression}` placeholders, e.g. `审核：{get('name', '')}`.
@@ -44,7 +45,6 @@ from app.engine import lint, timers
 from app.errors import BpmnInvalid
 
 MAX_BPMN_BYTES = 2 * 1024 * 1024
-ORG_SCOPED_ROLES = frozenset({"university_admin", "dispatcher", "department_handler", "student"})
 _SCHEMA_LOCK = threading.Lock()  # an lxml XMLSchema keeps one error_log: validate one document at a time
 
 
@@ -173,7 +173,7 @@ def parse_process(
     known_roles: Collection[str],
     form_exists: Callable[[str], bool],
     service_exists: Callable[[str], bool],
-    org_roles: Collection[str] = ORG_SCOPED_ROLES,
+    org_roles: Collection[str],
 ) -> ProcessDef:
     """Validate and parse one BPMN file. Raises BpmnInvalid listing every problem found (with lines)."""
     try:

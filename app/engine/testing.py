@@ -24,6 +24,9 @@ from app.engine.runner import ReadyTask, StepResult
 from app.engine.script_engine import Service, ServiceRegistry
 from app.engine.specs import ProcessDef, parse_process
 
+# The platform's roles and org-scoped roles (core.roles; the engine imports no app code), for BPMN files
+# checked outside the app. tests/engine/test_specs.py holds the two equal.
+DEFAULT_ORG_ROLES = frozenset({"university_admin", "dispatcher", "department_handler", "student"})
 DEFAULT_ROLES = frozenset(
     {
         "moe_reviewer",
@@ -46,6 +49,7 @@ class ProcessRunner:
         calendar: WorkCalendar | None = None,
         services: Mapping[str, Service] | None = None,
         known_roles: Collection[str] = DEFAULT_ROLES,
+        org_roles: Collection[str] = DEFAULT_ORG_ROLES,
         forms_dir: str | Path | None = None,
     ):
         path = Path(path)
@@ -54,6 +58,7 @@ class ProcessRunner:
         self.proc: ProcessDef = parse_process(
             path.read_bytes(),
             known_roles=set(known_roles),
+            org_roles=set(org_roles),
             form_exists=lambda key: not forms.is_dir() or (forms / f"{key}.json").is_file(),
             service_exists=lambda name: services is None or name in services,
         )

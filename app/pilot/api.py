@@ -10,7 +10,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 
 from app.api.auth_context import accepts, current_user, public, require_roles
-from app.core import exports
+from app.core import exports, roles
 from app.errors import NotVisible
 from app.pilot import applications as pilot_applications
 from app.pilot import info_reports, pilots, review_windows
@@ -37,7 +37,7 @@ from app.pilot.schemas import (
 )
 
 blp = Blueprint("api_pilot", __name__, url_prefix="/api/v1", description="自主试点申报与认定")
-READERS = ("moe_reviewer", "operator", "process_admin")
+READERS = roles.NATIONAL
 
 
 def _body() -> tuple[dict[str, Any], Any]:

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.config import ROOT
-from app.core import accounts, audit, clock, mailer, paging, throttle, uploads
+from app.core import accounts, audit, clock, mailer, paging, roles, throttle, uploads
 from app.core.unit_of_work import use_case
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
@@ -95,7 +95,7 @@ def _clean(raw: dict[str, Any], has_plan_file: bool) -> dict[str, Any]:
 
 def _refuse_duplicates(name: str, except_id: int | None = None) -> None:
     pilot = db.session.scalar(select(Org).where(Org.kind == "university", Org.name == name,
-                                                Org.pilot_status.in_(("designated", "self_pilot"))))
+                                                Org.pilot_status.in_(roles.COUNTED_PILOT_STATUSES)))
     if pilot is not None:
         raise ValidationFailed("该校已是试点高校", {"university_name": [
             f"{name}已是{'教育部认定' if pilot.pilot_status == 'designated' else '自主'}试点高校，无需申报；"

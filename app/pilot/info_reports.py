@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core import audit, clock, deadlines, notifications, paging
+from app.core import audit, clock, deadlines, notifications, paging, roles
 from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
@@ -19,8 +19,8 @@ from app.workflow.service_tasks import StepContext
 
 PROCESS_KEY = "info_report"
 FORM_KEY = "info_report"
-PILOT_STATUSES = ("designated", "self_pilot")
-READERS = ("moe_reviewer", "operator", "process_admin")
+PILOT_STATUSES = roles.COUNTED_PILOT_STATUSES
+READERS = roles.NATIONAL
 
 
 CREATORS = ("moe_reviewer", "process_admin")

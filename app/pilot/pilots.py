@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.core import paging
+from app.core import paging, roles
 from app.models import Org
 
-PILOT_STATUSES = ("designated", "self_pilot")
+PILOT_STATUSES = roles.COUNTED_PILOT_STATUSES
 
 
 def search(*, province: str | None = None, school_type: str | None = None, batch: int | None = None,

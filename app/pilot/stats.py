@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from app.core import roles
 from app.extensions import db
 from app.models import Org
 
@@ -13,13 +14,13 @@ def pilot_summary() -> dict[str, object]:
     by_status = dict(
         db.session.execute(
             select(Org.pilot_status, func.count())
-            .where(Org.kind == "university", Org.pilot_status.in_(("designated", "self_pilot")))
+            .where(Org.kind == "university", Org.pilot_status.in_(roles.COUNTED_PILOT_STATUSES))
             .group_by(Org.pilot_status)
         ).all()
     )
     by_province = db.session.execute(
         select(Org.province, func.count())
-        .where(Org.kind == "university", Org.pilot_status.in_(("designated", "self_pilot")))
+        .where(Org.kind == "university", Org.pilot_status.in_(roles.COUNTED_PILOT_STATUSES))
         .group_by(Org.province)
         .order_by(func.count().desc(), Org.province)
     ).all()

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.core import audit, clock, notifications
+from app.core import audit, clock, notifications, roles
 from app.core import deadlines as dates
 from app.core.unit_of_work import use_case
 from app.errors import Forbidden, NotVisible, ValidationFailed
@@ -23,8 +23,8 @@ from app.models import (
     User,
 )
 
-PILOTS = ("designated", "self_pilot")
-READERS = ("moe_reviewer", "operator", "process_admin")
+PILOTS = roles.COUNTED_PILOT_STATUSES
+READERS = roles.NATIONAL
 
 
 CREATORS = ("moe_reviewer", "process_admin")

@@ -10,7 +10,7 @@ from typing import Any
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import exists, select
 
-from app.core import uploads
+from app.core import roles, uploads
 from app.core.unit_of_work import use_case
 from app.errors import Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
@@ -25,7 +25,7 @@ COVER_MIN = (400, 200)
 ATTACHMENT_ACCEPT = ("pdf", "docx", "xlsx")
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 MAX_ATTACHMENTS = 10
-READERS = ("operator", "moe_reviewer", "process_admin")
+READERS = roles.NATIONAL
 _FORMATS = {"png": "PNG", "jpeg": "JPEG", "gif": "GIF", "webp": "WEBP"}
 
 

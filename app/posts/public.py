@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.core import paging, sanitize
+from app.core import paging, roles, sanitize
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import POST_MODULES, Org, Post, PostRevision, PostRevisionFile, ShowcaseEntry, StoredFile
 from app.posts import media as posts_media
 
-PILOTS = ("designated", "self_pilot")
+PILOTS = roles.COUNTED_PILOT_STATUSES
 
 
 @dataclass

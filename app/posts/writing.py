@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from app.core import audit, clock, paging, sanitize
+from app.core import audit, clock, paging, roles, sanitize
 from app.core.unit_of_work import use_case
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.extensions import db
@@ -23,7 +23,7 @@ from app.posts import media as posts_media
 from app.workflow import steps as workflows
 
 PROCESS_KEY = "post_review"
-READERS = ("operator", "moe_reviewer", "process_admin")
+READERS = roles.NATIONAL
 TITLE_MAX = 100
 MESSAGE = "文章内容有误，请按提示修改"
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import url_for
 
+from app.core import roles
 from app.models import ROLES, User
 
 
@@ -22,8 +23,8 @@ class NavItem:
 # only one of a person's entries shows it as a plain link.
 PILOT, POSTS, COMPLAINTS, DATA, ADMIN = "试点管理", "育人号", "接诉即办", "数据平台", "系统管理"
 STAFF = frozenset(ROLES) - {"student"}  # a student's tasks (their ratings) are on 我的反映
-NATIONAL = frozenset({"moe_reviewer", "operator", "process_admin"})
-READERS = frozenset({"moe_reviewer", "operator", "university_admin"})
+NATIONAL = frozenset(roles.NATIONAL)
+DATA_READERS = frozenset({"moe_reviewer", "operator", "university_admin"})
 
 NAV = (
     NavItem("我的待办", "tasks.inbox", STAFF),
@@ -36,14 +37,14 @@ NAV = (
     NavItem("热点", "complaints_stats.topics", frozenset({"moe_reviewer"}), COMPLAINTS),
     NavItem("批量审核", "pilot_review.batch", frozenset({"moe_reviewer"}), PILOT),
     NavItem("申报与试点", "pilot_lists.applications", NATIONAL, PILOT),
-    NavItem("信息表", "reports.index", READERS, PILOT),
+    NavItem("信息表", "reports.index", DATA_READERS, PILOT),
     NavItem("本校育人号", "posts.manage", frozenset({"university_admin"}), POSTS),
     NavItem("育人号审核", "posts_review.queue", NATIONAL, POSTS),
     NavItem("育人号进度", "post_deadlines.index", frozenset({"moe_reviewer", "operator"}), POSTS),
     # The data platform; a process_admin reaches it by address.
-    NavItem("驾驶舱", "dashboard.index", READERS, DATA),
-    NavItem("考核验收", "data_platform.rounds", READERS, DATA),
-    NavItem("指标体系", "data_platform.framework", READERS, DATA),
+    NavItem("驾驶舱", "dashboard.index", DATA_READERS, DATA),
+    NavItem("考核验收", "data_platform.rounds", DATA_READERS, DATA),
+    NavItem("指标体系", "data_platform.framework", DATA_READERS, DATA),
     NavItem("流程管理", "process_admin.index", frozenset({"process_admin"}), ADMIN),
     NavItem("审核窗口", "pilot_review.windows", frozenset({"process_admin"}), ADMIN),
     NavItem("工作日历", "calendar.index", frozenset({"process_admin"}), ADMIN),

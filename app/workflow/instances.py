@@ -6,13 +6,14 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from app.core import roles
 from app.engine import runner
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance, User, UserRole
 from app.workflow import plugins, processes, tasks
 
-NATIONAL_ROLES = ("process_admin", "moe_reviewer", "operator")
+NATIONAL_ROLES = roles.NATIONAL
 # Instance data whose name starts with this is never shown (e.g. who filed an anonymous complaint).
 PRIVATE_PREFIX = "private_"
 

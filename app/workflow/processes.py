@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.config import ROOT
-from app.core import audit
+from app.core import audit, roles
 from app.core.unit_of_work import use_case
 from app.engine.specs import ProcessDef, SpecCache, parse_process
 from app.errors import BpmnInvalid, NotVisible
@@ -23,7 +23,7 @@ _cache = SpecCache()
 
 def parse(xml: bytes | str) -> ProcessDef:
     """Validate a BPMN document against this installation: its roles, forms and service functions."""
-    return parse_process(xml, known_roles=ROLES, form_exists=_form_usable,
+    return parse_process(xml, known_roles=ROLES, org_roles=roles.ORG_SCOPED_ROLES, form_exists=_form_usable,
                          service_exists=service_tasks.exists)
 
 
@@ -97,7 +97,8 @@ def spec_of(definition: ProcessDefinition) -> ProcessDef:
     A deployed version was validated when it was deployed; reloading it must not depend on today's
     forms and services, or removing a form would strand every running instance of an old version."""
     return _cache.get_or_load(definition.key, definition.version, lambda: parse_process(
-        definition.bpmn_xml, known_roles=ROLES, form_exists=lambda _: True, service_exists=lambda _: True))
+        definition.bpmn_xml, known_roles=ROLES, org_roles=roles.ORG_SCOPED_ROLES, form_exists=lambda _: True,
+        service_exists=lambda _: True))
 
 
 def spec_of_instance(instance: Any) -> ProcessDef:

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.core import audit, notifications
+from app.core import audit, notifications, roles
 from app.engine.script_engine import Service, ServiceRegistry
-from app.engine.specs import ORG_SCOPED_ROLES
 from app.workflow import plugins
 
 
@@ -53,7 +52,7 @@ def notify(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> di
     role = str(params.get("role") or "")
     message = str(params.get("message") or "")
     org_id = params.get("org_id")
-    if org_id is None and role in ORG_SCOPED_ROLES:
+    if org_id is None and role in roles.ORG_SCOPED_ROLES:
         org_id = ctx.org_id
     sent = notifications.notify_role(
         role, org_id, kind="process",
@@ -64,15 +63,15 @@ def notify(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> di
 
 def escalate(ctx: StepContext, params: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     """督办: notify every role in `roles` and record an escalation the dashboards flag."""
-    roles = params.get("roles") or []
-    if isinstance(roles, str):
-        roles = [roles]
+    targets = params.get("roles") or []
+    if isinstance(targets, str):
+        targets = [targets]
     message = str(params.get("message") or "流程已逾期")
     sent = 0
-    for role in roles:
-        org_id = ctx.org_id if role in ORG_SCOPED_ROLES else None
+    for role in targets:
+        org_id = ctx.org_id if role in roles.ORG_SCOPED_ROLES else None
         sent += notifications.notify_role(str(role), org_id, kind="escalation", title=message[:100],
                                           body=message, link=f"/instances/{ctx.instance_id}")
     audit.record("instance.escalated", "instance", ctx.instance_id, org_id=ctx.org_id, message=message,
-                 roles=list(roles))
+                 roles=list(targets))
     return {"notified": sent}

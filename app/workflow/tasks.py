@@ -13,9 +13,8 @@ from typing import Any, cast
 from sqlalchemy import ColumnExpressionArgument, CursorResult, Select, and_, func, or_, select, union_all, update
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core import audit, clock, deadlines, paging
+from app.core import audit, clock, deadlines, paging, roles
 from app.core.unit_of_work import use_case
-from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import Conflict, DomainError, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance, TaskComment, User
@@ -27,9 +26,9 @@ SCOPES = ("mine", "group", "completed", "all")
 
 def _group_clause(user: User) -> Any:
     """Ready, unclaimed tasks the user may claim: their role, in their organisation."""
-    roles = user.roles
-    org_scoped = [r for r in roles if r in ORG_SCOPED_ROLES]
-    national = [r for r in roles if r not in ORG_SCOPED_ROLES]
+    held = user.roles
+    org_scoped = [r for r in held if r in roles.ORG_SCOPED_ROLES]
+    national = [r for r in held if r not in roles.ORG_SCOPED_ROLES]
     clauses = []
     if org_scoped:
         clauses.append(and_(HumanTask.role.in_(org_scoped), HumanTask.org_id == user.org_id))
@@ -164,7 +163,7 @@ def may_act(user: User, task: HumanTask) -> bool:
         return task.assignee_id == user.id
     if not user.has_role(task.role):
         return False
-    if task.role in ORG_SCOPED_ROLES:
+    if task.role in roles.ORG_SCOPED_ROLES:
         return task.org_id is not None and task.org_id == user.org_id
     return task.org_id is None or task.org_id == user.org_id
 

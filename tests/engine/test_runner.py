@@ -8,7 +8,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from app.engine import runner, serializer, specs
 from app.engine.calendar import TZ, WorkCalendar
 from app.engine.script_engine import ServiceRegistry
-from app.engine.testing import ProcessRunner
+from app.engine.testing import DEFAULT_ORG_ROLES, ProcessRunner
 
 from .conftest import DEMO_BPMN
 from .test_specs import with_script_task
@@ -225,6 +225,7 @@ def test_state_is_compact_and_bound_to_its_version(flow, demo_xml, roles):
     other = specs.parse_process(
         demo_xml.replace("审核超时", "审核逾期"),
         known_roles=roles,
+        org_roles=DEFAULT_ORG_ROLES,
         form_exists=lambda k: True,
         service_exists=lambda s: True,
     )

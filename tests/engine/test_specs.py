@@ -1,6 +1,7 @@
 import pytest
 
 from app.engine.specs import ProcessDef, SpecCache, content_hash, parse_process
+from app.engine.testing import DEFAULT_ORG_ROLES
 from app.errors import BpmnInvalid
 
 from .conftest import line_of
@@ -8,8 +9,8 @@ from .conftest import line_of
 
 def parse(xml, roles, *, forms=("demo_submit", "demo_review"), services=("notify",)):
     return parse_process(
-        xml, known_roles=roles, form_exists=lambda k: k in forms, service_exists=lambda s: s in services
-    )
+        xml, known_roles=roles, org_roles=DEFAULT_ORG_ROLES, form_exists=lambda k: k in forms,
+        service_exists=lambda s: s in services)
 
 
 def problems(xml, roles, **kw):
@@ -242,3 +243,13 @@ def test_literal_timer_values_are_checked_at_deploy(demo_xml, roles, element, va
         f'<bpmn:{element} xsi:type="bpmn:tFormalExpression">{value}</bpmn:{element}>',
     )
     has(problems(xml, roles), line_of(xml, f"<bpmn:{element} "), "不是有效的 ISO 8601")
+
+
+def test_the_engine_harness_checks_bpmn_with_the_platforms_role_rules() -> None:
+    """engine/testing.py cannot import core.roles: its copies must say the same."""
+    from app.core import roles
+    from app.engine import testing
+    from app.models import ROLES
+
+    assert testing.DEFAULT_ORG_ROLES == roles.ORG_SCOPED_ROLES
+    assert testing.DEFAULT_ROLES == frozenset(ROLES)

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from app.core import clock, exports, uploads
+from app.core import clock, exports, roles, uploads
 from app.errors import NotVisible
 from app.models import APPLICATION_STATUSES, SCHOOL_TYPES
 from app.pilot import applications as pilot_applications
@@ -21,7 +21,7 @@ from app.web.numbers import number
 from app.web.paging import page_number
 
 bp = Blueprint("pilot_lists", __name__)
-READERS = ("moe_reviewer", "operator", "process_admin")
+READERS = roles.NATIONAL
 PER_PAGE = 20
 EXPORT_LIMIT = 100_000
 STATUS = {"submitted": ("待审核", "primary"), "returned": ("已退回修改", "warning"),

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from app.core import clock
+from app.core import clock, roles
 from app.errors import ValidationFailed
 from app.models import HumanTask, PilotApplication, User
 from app.pilot import applications as pilot_applications
@@ -24,7 +24,7 @@ from app.web.numbers import ids_from
 from app.workflow import tasks
 
 bp = Blueprint("pilot_review", __name__)
-READERS = ("moe_reviewer", "operator", "process_admin")
+READERS = roles.NATIONAL
 REVIEW_FORM = "pilot_review"
 DECISIONS = {"approve": "认定通过", "reject": "不予认定", "return": "退回修改"}
 BATCH_LIMIT = 1000

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
-from app.core import lookups
+from app.core import lookups, roles
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.models import POST_MODULES, HumanTask, User
 from app.posts import review as posts_review
@@ -21,7 +21,7 @@ from app.web.paging import page_number
 from app.workflow import forms, tasks
 
 bp = Blueprint("posts_review", __name__, url_prefix="/yurenhao/review")
-READERS = ("operator", "moe_reviewer", "process_admin")
+READERS = roles.NATIONAL
 PROCESSES = (posts.PROCESS_KEY, showcase.PROCESS_KEY)
 PER_PAGE = 30
 MAX_PAGE = 10_000  # a page number past it shows this page (see app/web/paging.py)
