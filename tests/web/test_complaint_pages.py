@@ -246,7 +246,7 @@ def test_metrics_page_shows_the_fixtures_figures_and_definitions(app, world, web
     assert re.search(r"后勤保障处</td><td[^>]*>5</td>\s*<td[^>]*>75.0%</td>", table)
     assert "校长信箱" in html.split('data-testid="channel-table"')[1]
     assert "响应率 = 在答复期限内答复的交办件" in html and "满意率 = （满意 + 基本满意）÷ 已评价的诉求" in html
-    chart = re.search(r'data-chart="bar" data-series="([^"]*)"', html).group(1)
+    chart = re.search(r'data-chart="response-rates" data-series="([^"]*)"', html).group(1)
     assert "后勤保障处" in chart and "75.0" in chart
     assert "vendor/echarts/echarts.min.js" in html and "<script>" not in html
     later = _get(web("disp"), "/complaints/metrics?from=2026-11-03&to=2026-11-30")
