@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import json
 import re
 from datetime import datetime, timedelta
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
@@ -102,6 +104,17 @@ def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(cam
     assert other.get(photo).status_code == 404
     assert f'data-complaint="{cid}"' not in _get(other, "/complaints/mine")
     _get(web("logi"), "/complaints/new", 403)  # only students file
+
+
+def test_step_forms_hand_the_schemas_choice_rules_to_the_page(campus, web) -> None:  # noqa: ANN001
+    """complaints.js shows the fields a choice needs from the form schema's allOf, not a copy of its own."""
+    from app.workflow import forms
+
+    dorm = _cid(_file(web("stu"), DORM))
+    page = _get(web("disp"), f"/complaints/{dorm}")
+    rules = re.search(r'data-step-form="complaint_dispatch" data-rules="([^"]*)"', page).group(1)
+    with campus.app.app_context():
+        assert json.loads(unescape(rules)) == forms.load("complaint_dispatch")["allOf"]
 
 
 def test_dispatcher_triages_department_answers_student_rates(campus, web) -> None:  # noqa: ANN001
