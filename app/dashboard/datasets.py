@@ -46,7 +46,7 @@ class Dataset:
     title: str
     columns: list[tuple[str, str]]  # (key, 中文表头)
     rows: list[dict[str, Any]]
-    chart: dict[str, Any]  # {"type": bar|line|radar|pie|table, ...}; see static/js/dashboard.js
+    chart: dict[str, Any]  # {"type": bar|line|radar|pie|table, ...}; see static/js/charts.js
     notes: list[str] = field(default_factory=list)
     links: dict[str, str] = field(default_factory=dict)  # row key → link column (warnings)
 

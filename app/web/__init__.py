@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request, url_for
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask_login import current_user
 
 from app.core import auth as auth_service
@@ -45,6 +45,12 @@ def _shanghai(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return clock.as_utc(value).astimezone(clock.SHANGHAI).strftime(fmt)
 
 
+def _attr_json(value: Any) -> str:
+    """JSON for a data-* attribute, `data-series="{{ value | attr_json }}"`: a plain string, so Jinja
+    escapes it for the attribute; the page's script JSON.parses the attribute's value."""
+    return str(current_app.json.dumps(value))
+
+
 def _page_url(page: int) -> str:
     args: dict[str, Any] = {**request.args.to_dict(), "page": page}
     return url_for(request.endpoint or "pages.home", **(request.view_args or {}), **args)
@@ -63,6 +69,7 @@ def init_web(app: Flask, domain_blueprints: Sequence[Blueprint]) -> None:
     app.after_request(_security_headers)
     labels.register(app)
     app.jinja_env.filters["shanghai"] = _shanghai
+    app.jinja_env.filters["attr_json"] = _attr_json
     app.jinja_env.globals["page_url"] = _page_url
     app.context_processor(lambda: {"nav_items": nav_for(current_user)})
     app.context_processor(unread_badge)

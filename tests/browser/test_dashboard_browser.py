@@ -1,4 +1,4 @@
-"""The 驾驶舱 in a real browser: every chart loads its JSON and draws on a canvas (ECharts), the table
+"""The 驾驶舱 in a real browser: every chart draws its dataset on a canvas (ECharts), the table
 view shows the same rows, the university sees its radar and its trend with the forecast, and the page
 logs no error (CSP included)."""
 

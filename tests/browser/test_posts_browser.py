@@ -93,6 +93,6 @@ def test_write_review_and_read_the_post_in_public(page, browser, live_server, ap
     assert fits_the_screen(anon)
     anon.goto(f"{live_server}/")
     anon.get_by_test_id("latest-posts").get_by_text("书院制社区“一站式”服务大厅").wait_for()
-    anon.locator("[data-province-chart] svg").first.wait_for()  # ECharts drew the province chart
+    anon.locator("[data-chart=provinces] svg").first.wait_for()  # ECharts drew the province chart
     reader.close()
     assert problems == []

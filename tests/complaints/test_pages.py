@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import datetime
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
@@ -101,6 +103,17 @@ def test_student_files_with_chinese_errors_then_sees_it_and_nobody_else_does(cam
     assert other.get(photo).status_code == 404
     assert f'data-complaint="{cid}"' not in _get(other, "/complaints/mine")
     _get(web("logi"), "/complaints/new", 403)  # only students file
+
+
+def test_step_forms_hand_the_schemas_choice_rules_to_the_page(campus, web) -> None:
+    """complaints.js shows the fields a choice needs from the form schema's allOf, not a copy of its own."""
+    from app.workflow import forms
+
+    dorm = _cid(_file(web("stu"), DORM))
+    page = _get(web("disp"), f"/complaints/{dorm}")
+    rules = re.search(r'data-step-form="complaint_dispatch" data-rules="([^"]*)"', page).group(1)
+    with campus.app.app_context():
+        assert json.loads(unescape(rules)) == forms.load("complaint_dispatch")["allOf"]
 
 
 def test_dispatcher_triages_department_answers_student_rates(campus, web) -> None:
@@ -252,7 +265,7 @@ def test_metrics_page_shows_the_fixtures_figures_and_definitions(app, world, web
     assert re.search(r"后勤保障处</td><td[^>]*>5</td>\s*<td[^>]*>75.0%</td>", table)
     assert "校长信箱" in html.split('data-testid="channel-table"')[1]
     assert "响应率 = 在答复期限内答复的交办件" in html and "满意率 = （满意 + 基本满意）÷ 已评价的诉求" in html
-    chart = re.search(r'data-chart="bar" data-series="([^"]*)"', html).group(1)
+    chart = re.search(r'data-chart="response-rates" data-series="([^"]*)"', html).group(1)
     assert "后勤保障处" in chart and "75.0" in chart
     assert "vendor/echarts/echarts.min.js" in html and "<script>" not in html
     later = _get(web("disp"), "/complaints/metrics?from=2026-11-03&to=2026-11-30")

@@ -53,8 +53,8 @@ def test_dashboards_their_data_exports_and_access(app, env) -> None:
     assert one.status_code == 422 and "请选择 2–10 所高校" in one.get_data(as_text=True)
     both = moe.get(f"/dashboard/compare?u={env.world.uni.id}&u={env.world.other_uni.id}").get_data(as_text=True)
     assert 'data-dataset="comparison"' in both
-    src = re.search(r'data-dataset="comparison" data-src="([^"]+)"', both).group(1).replace("&amp;", "&")
-    assert moe.get(src).get_json()["notes"] == ["所选高校尚无考核评分结果。"]
+    card = both.split('data-dataset="comparison"')[1].split("</section>")[0]
+    assert re.findall(r"<li>([^<]*)</li>", card.split('data-role="notes"')[1]) == ["所选高校尚无考核评分结果。"]
 
 
 def test_dashboard_api_matches_the_pages_and_refuses_other_universities(client, env) -> None:

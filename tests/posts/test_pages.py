@@ -7,6 +7,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
+from html import unescape
 
 import pytest
 from flask.testing import FlaskClient
@@ -196,7 +197,7 @@ def test_public_pages_search_feed_share_metadata_and_caching(app, client, site, 
     assert "<h2>做法</h2>" in root.find("a:entry/a:content", ns).text
     home = _text(anon.get("/"))
     assert "书院制社区服务大厅" in home and 'name="csrf-token"' not in home
-    chart = json.loads(re.search(r"data-province-chart='([^']*)'", home).group(1))
+    chart = json.loads(unescape(re.search(r'data-chart="provinces" data-series="([^"]*)"', home).group(1)))
     assert chart["provinces"] == ["北京", "浙江"] and chart["designated"] == [1, 1]
     _no_inline_script(home)
     assert anon.get("/yurenhao/showcase").status_code == 200

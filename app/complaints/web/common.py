@@ -4,7 +4,7 @@ viewer may read (psychological-hotline and anonymous rules)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_login import current_user
@@ -74,6 +74,7 @@ class Step:
     can_act: bool
     assignee: str = ""
     form: forms.HtmlForm | None = None
+    rules: list[dict[str, Any]] = field(default_factory=list)  # see choice_rules
 
 
 def step_of(viewer: User, task: HumanTask) -> Step:
@@ -110,8 +111,14 @@ def task_form(viewer: User, complaint: Complaint, task: HumanTask, values: Any =
                 field.help = f"{asked}，理由：{reason}" if reason else asked
     if task.form_key == "complaint_dispatch":
         category = complaints.settings()["categories"][complaint.category]
-        for field in form.fields:
-            if field.name == "deadline_days":
-                field.placeholder = str(category["deadline_days"])
-                field.help = f"不填则按“{category['label']}”类默认 {category['deadline_days']} 个工作日"
+        for f in form.fields:
+            if f.name == "deadline_days":
+                f.placeholder = str(category["deadline_days"])
+                f.help = f"不填则按“{category['label']}”类默认 {category['deadline_days']} 个工作日"
     return form
+
+
+def choice_rules(form_key: str | None) -> list[dict[str, Any]]:
+    """The form schema's `allOf` if/then rules (which fields each choice of its radio needs), the ones
+    the server validates: the page hands them to static/js/complaints.js, which shows just those fields."""
+    return list(forms.load(form_key).get("allOf", [])) if form_key else []

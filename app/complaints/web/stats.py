@@ -6,7 +6,6 @@ roles the nation or any university."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -40,11 +39,6 @@ def percent(value: float | None) -> str:
 
 def hours(value: float | None) -> str:
     return "—" if value is None else f"{value:g} 小时"
-
-
-def _json(data: Any) -> str:
-    """Chart data for a data-series attribute (Jinja escapes it; the chart script parses it)."""
-    return json.dumps(data, ensure_ascii=False)
 
 
 def _date(name: str) -> date | None:
@@ -134,7 +128,7 @@ def metrics() -> ResponseReturnValue:
              "weeks": [w["week"].strftime("%m-%d") for w in weekly], "counts": [w["count"] for w in weekly]}
     selector_label, selector = _org_choices(q["viewer"])
     return render_template(
-        "complaints/metrics.html", m=result, cards=CARDS, channels=channels, chart=_json(chart),
+        "complaints/metrics.html", m=result, cards=CARDS, channels=channels, chart=chart,
         ranked=ranked, ranking=ranking[:PAGE_RANKING], ranking_total=len(ranking), charted=len(charted),
         definitions=complaint_metrics.DEFINITIONS, scope_name=_scope_name(scope), q=q,
         selector_label=selector_label, selector=selector, percent=percent, hours=hours,
@@ -179,7 +173,7 @@ def topics() -> ResponseReturnValue:
     if selector_label == "部门":
         selector_label, selector = "", []  # topics are per university: nothing to choose inside it
     return render_template(
-        "complaints/topics.html", items=[{**t, "series": _json({"weeks": weeks, "counts": t["weekly"]})}
+        "complaints/topics.html", items=[{**t, "series": {"weeks": weeks, "counts": t["weekly"]}}
                                          for t in items],
         scope_name=_scope_name({"university_id": university_id, "department_id": None}),
         selector_label=selector_label, selector=selector, org_id=org_id, weeks=hot_topics.WEEKS,

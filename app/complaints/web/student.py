@@ -12,7 +12,16 @@ from flask_login import login_required
 from werkzeug.datastructures import FileStorage
 
 from app.complaints import cases as complaints
-from app.complaints.web.common import SATISFACTION, Step, done_message, open_steps, status_of, task_form, user
+from app.complaints.web.common import (
+    SATISFACTION,
+    Step,
+    choice_rules,
+    done_message,
+    open_steps,
+    status_of,
+    task_form,
+    user,
+)
 from app.core import uploads
 from app.errors import Conflict, NotVisible, ValidationFailed
 from app.models import User
@@ -110,6 +119,7 @@ def render_detail(viewer: User, complaint: Complaint, *, failed: tuple[int, Any,
         if step.can_act:
             values, errors = (failed[1], failed[2]) if failed and failed[0] == step.task.id else (None, None)
             step.form = task_form(viewer, complaint, step.task, values, errors)
+            step.rules = choice_rules(step.task.form_key)
     merged_into = None
     if view["merged_into_id"]:  # linked for whoever may follow it (a department may not)
         try:

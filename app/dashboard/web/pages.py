@@ -1,7 +1,7 @@
 """驾驶舱 pages: the national dashboard (ministry) and each university's own, 脉络式比较 of universities,
-and a printable report per university. Charts are drawn in the browser (static/js/dashboard.js) from
-the JSON of `/dashboard/data/<key>.json`; each chart has a table view and CSV/XLSX downloads of the
-same dataset (dashboard/catalogue.py)."""
+and a printable report per university. Each card's dataset is written into the page (data attributes),
+its chart drawn in the browser (static/js/charts.js); each chart has a table view and CSV/XLSX downloads
+of the same dataset (dashboard/catalogue.py), which `/dashboard/data/<key>.json` also serves."""
 
 from __future__ import annotations
 
@@ -39,16 +39,17 @@ def _ids_arg() -> list[int]:
     return ids_from(request.args.getlist("u"))
 
 
-def _card(key: str, title: str, args: dict[str, Any]) -> dict[str, Any]:
-    return {"key": key, "title": title, "wide": key in WIDE,
-            **{fmt: url_for(".data", key=key, fmt=fmt, **args) for fmt in ("json", "csv", "xlsx")}}
+def _card(scope: datasets.Scope, key: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"key": key, "title": dashboard.REGISTRY[key].title, "wide": key in WIDE,
+            "data": dashboard.build(scope, key).as_json(scope),
+            **{fmt: url_for(".data", key=key, fmt=fmt, **args) for fmt in ("csv", "xlsx")}}
 
 
 def _render(scope: datasets.Scope) -> ResponseReturnValue:
     args = {k: v for k, v in {"university_id": scope.university.id if scope.university else None,
                               "round_id": scope.round_id}.items() if v is not None}
     keys = dashboard.keys_for(scope)
-    cards = [_card(k, dashboard.REGISTRY[k].title, args) for k in ORDER if k in keys]
+    cards = [_card(scope, k, args) for k in ORDER if k in keys]
     universities = []
     if scope.sees_everyone:
         universities = accounts.pilot_universities()
@@ -100,7 +101,8 @@ def compare() -> ResponseReturnValue:
         error = "请选择 2–10 所高校进行比较"
     elif ids:
         args = {"u": ids, **({"round_id": round_id} if round_id else {})}
-        cards = [_card(k, dashboard.REGISTRY[k].title, args) for k in ("comparison", "comparison_trend")]
+        scope = dashboard.scope_for(_user(), round_id=round_id, university_ids=ids)
+        cards = [_card(scope, k, args) for k in ("comparison", "comparison_trend")]
     return render_template("dashboard/compare.html", pilots=pilots, chosen=set(ids), cards=cards, error=error,
                            rounds=assessments.rounds(), round_id=round_id), 422 if error else 200
 

@@ -12,11 +12,6 @@
     return node;
   }
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.content : "";
-  }
-
   function showResult(panel, body) {
     panel.replaceChildren();
     if (body.ok) {
@@ -95,7 +90,7 @@
           return fetch(container.dataset.deployUrl, {
             method: "POST",
             credentials: "same-origin",
-            headers: { "Content-Type": "application/xml", "X-CSRFToken": csrfToken(), Accept: "application/json" },
+            headers: { "Content-Type": "application/xml", "X-CSRFToken": window.csrfToken(), Accept: "application/json" },
             body: xml
           });
         })

@@ -1,6 +1,11 @@
-// The inbox's bulk bar: select all, count what is selected, and refuse an empty submit.
+// The inbox's bulk bar: select all, count what is selected, and refuse an empty submit; and the
+// in-place 认领 (htmx, loaded by the inbox page only) sends the page's CSRF token like every form does.
 (function () {
   "use strict";
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = window.csrfToken();
+  });
 
   function items() {
     return Array.prototype.slice.call(document.querySelectorAll("[data-bulk-item]"));

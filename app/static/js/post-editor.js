@@ -15,11 +15,6 @@
   var saving = false;
   var savedRange = null;
 
-  function csrf() {
-    var input = form.querySelector('input[name="csrf_token"]');
-    return input ? input.value : "";
-  }
-
   function say(text) { if (status) { status.textContent = text; } }
 
   // ------------------------------------------------------------ the editor
@@ -88,7 +83,7 @@
     body.append("file", file);
     say("图片上传中…");
     fetch(form.dataset.imageUrl, {method: "POST", body: body, credentials: "same-origin",
-                                  headers: {"X-CSRFToken": csrf()}})
+                                  headers: {"X-CSRFToken": window.csrfToken()}})
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (!response.ok) {
@@ -152,7 +147,7 @@
     saving = true;
     dirty = false;
     fetch(form.dataset.autosaveUrl, {method: "POST", body: body, credentials: "same-origin",
-                                     headers: {"X-CSRFToken": csrf()}})
+                                     headers: {"X-CSRFToken": window.csrfToken()}})
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (data) {
           if (!response.ok) { throw new Error((data.error && data.error.message) || "自动保存失败"); }
