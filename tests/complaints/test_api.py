@@ -174,6 +174,18 @@ def test_only_the_filing_student_rates(campus) -> None:
     assert campus.get("stu2", cid).status_code == 404
 
 
+def test_the_rating_the_process_assigned_to_the_student_cannot_be_unclaimed(campus) -> None:
+    cid = campus.file()
+    campus.assign(cid)
+    campus.answer(cid)
+    task = campus.task("stu", cid, scope="mine")
+    refused = campus.client.post(f"/api/v1/tasks/{task['id']}/unclaim", headers=campus.h["stu"])
+    assert refused.status_code == 409 and "不能退回" in refused.get_json()["error"]["message"]
+    still = campus.client.get(f"/api/v1/tasks/{task['id']}", headers=campus.h["stu"]).get_json()
+    assert still["assignee"] == "stu" and still["status"] == "ready"
+    assert campus.rate(cid, "satisfied").status_code == 200  # still the student's to do
+
+
 def test_bad_complaints_are_refused_with_field_messages(campus) -> None:
     bad = campus.client.post("/api/v1/complaints", json={**DORM, "category": "ufo", "title": "x"},
                              headers=campus.h["stu"])
