@@ -112,7 +112,8 @@ instances_group = AppGroup("instances", help="Process instances.")
 
 @instances_group.command("check")
 def instances_check_command() -> None:
-    """Report instances stuck (running with nothing ready or waiting) or stopped on an error; exit 1 if any."""
+    """Report instances stuck (running with nothing ready or waiting) or stopped on an error, and ready
+    tasks nobody can reach (no assignee, no organisation); exit 1 if any."""
     from app.workflow import instances
 
     stuck, failed = instances.stuck(), instances.failed()
@@ -121,8 +122,12 @@ def instances_check_command() -> None:
     for instance in failed:
         click.echo(f"error: instance {instance.id} ({instance.process_key} v{instance.process_version}): "
                    f"{instance.error}")
-    click.echo(f"{len(stuck)} stuck, {len(failed)} in error")
-    if stuck or failed:
+    unreachable = instances.unreachable_tasks()
+    for task in unreachable:
+        click.echo(f"unreachable: task {task.id} {task.name} of instance {task.instance_id} ({task.process_key}): "
+                   f"no assignee and no organisation")
+    click.echo(f"{len(stuck)} stuck, {len(failed)} in error, {len(unreachable)} unreachable tasks")
+    if stuck or failed or unreachable:
         raise SystemExit(1)
 
 

@@ -7,7 +7,7 @@ its student to anyone but the dispatchers and the student. National roles see me
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import AuditEvent, HumanTask, Org, ProcessInstance, StoredFile, User
 from app.models.complaint import CHANNELS, Complaint, ComplaintAssignment, ComplaintReply
 from app.workflow import steps as workflows
+from app.workflow import work_calendar
 
 PROCESS_KEY = "complaint"
 MAX_PHOTOS = 6
@@ -32,6 +33,22 @@ PHOTO_MAX_BYTES = 10 * 1024 * 1024
 @lru_cache(maxsize=1)
 def settings() -> dict[str, Any]:
     return dict(json.loads((ROOT / "data" / "complaint_settings.json").read_text(encoding="utf-8")))
+
+
+TRIAGE_CLOCKS = ("work", "calendar")
+
+
+def triage_due(channel_config: dict[str, Any], now: datetime) -> datetime:
+    """When the dispatcher must have triaged a complaint of this channel (data/complaint_settings.json):
+    `triage_hours` counted on the work calendar every other deadline uses (working hours, skipping nights,
+    weekends and holidays) when its `triage_clock` is "work", or round the clock when it is "calendar"
+    (the psychological hotline: always urgent)."""
+    hours, how = channel_config["triage_hours"], channel_config.get("triage_clock", "work")
+    if how not in TRIAGE_CLOCKS:
+        raise ValueError(f"triage_clock must be one of {TRIAGE_CLOCKS}, not {how!r}")
+    if how == "calendar":
+        return now + timedelta(hours=hours)
+    return work_calendar.current().add_working_hours(now, hours)
 
 
 def _user_university(user: User) -> int | None:
@@ -114,7 +131,7 @@ def file(user: User, raw: dict[str, Any], *, on_behalf: bool = False) -> Complai
         "complaint_id": complaint.id, "university_id": university_id, "title": title, "channel": channel,
         "channel_label": channel_config["label"], "category": category,
         "confidential": complaint.confidential,
-        "triage_due": (clock.now() + timedelta(hours=channel_config["triage_hours"])).isoformat(),
+        "triage_due": triage_due(channel_config, clock.now()).isoformat(),
         "private_student_id": student.id if student else None,
     }, actor=user, org_id=university_id)
     complaint.instance_id = instance.id

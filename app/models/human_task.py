@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models._base import Model
@@ -41,6 +41,10 @@ class HumanTask(Model):
     org_id: Mapped[int | None] = mapped_column(ForeignKey("org.id"))
     form_key: Mapped[str | None] = mapped_column(String(100))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # The process named the assignee (the BPMN `assignee`, e.g. the student who rates the answer to their
+    # complaint), as opposed to a person claiming a group task: such a task cannot be unclaimed, for it
+    # has no group to go back to.
+    assigned_by_process: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(20), default="ready")
     due_at: Mapped[datetime | None] = mapped_column(TZDateTime)
     created_at: Mapped[datetime] = mapped_column(TZDateTime, default=utcnow)

@@ -13,6 +13,7 @@ from app.core.unit_of_work import use_case
 from app.errors import Conflict, Forbidden, NotVisible, ValidationFailed
 from app.extensions import db
 from app.models import InfoReport, InfoReportRevision, Org, ReportPeriod, User
+from app.pilot import report_checks
 from app.workflow import forms
 from app.workflow import steps as workflows
 from app.workflow.service_tasks import StepContext
@@ -100,12 +101,15 @@ def my_report(user: User, period_id: int) -> InfoReport | None:
 
 @use_case
 def save_draft(user: User, period_id: int, data: Any, *, from_html: bool = False) -> InfoReport:
-    """Keep what was filled in so far: every field is checked, none is required yet."""
-    report = _mine(user, period_or_404(period_id), create=True)
+    """Keep what was filled in so far: every field is checked, none is required yet; the figures given may
+    not contradict each other (report_checks)."""
+    period = period_or_404(period_id)
+    report = _mine(user, period, create=True)
     assert report is not None
     if report.status == "submitted":
         raise Conflict("信息表正在审核中，审核完成前不能修改")
     cleaned = forms.validate(FORM_KEY, data, {}, from_html=from_html, partial=True)
+    report_checks.check(FORM_KEY, cleaned, period)  # incomplete is fine, contradictory never
     report.data = cleaned
     report.updated_at = clock.now()
     if report.status == "accepted":
@@ -125,6 +129,7 @@ def submit(user: User, period_id: int, data: Any | None = None, *, from_html: bo
         raise Conflict("信息表已提交，正在审核中")
     cleaned = forms.validate(FORM_KEY, report.data if data is None else data, {},
                              from_html=from_html and data is not None)
+    report_checks.check(FORM_KEY, cleaned, period)
     university = db.session.get(Org, report.university_id)
     assert university is not None
     report.data, report.status = cleaned, "submitted"

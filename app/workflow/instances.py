@@ -8,6 +8,7 @@ from sqlalchemy import exists, select
 
 from app.core import roles
 from app.engine import runner
+from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance, User, UserRole
@@ -110,3 +111,13 @@ def failed(limit: int = 200) -> list[ProcessInstance]:
     """Instances stopped on an error (a failing service, a condition that could not be evaluated)."""
     return list(db.session.scalars(select(ProcessInstance).where(ProcessInstance.status == "error")
                                    .order_by(ProcessInstance.id).limit(limit)))
+
+
+def unreachable_tasks(limit: int = 200) -> list[HumanTask]:
+    """Ready tasks nobody can see, claim or complete: no assignee and no organisation, for a role that is
+    only ever claimed inside an organisation (e.g. a student's rating emptied by an unclaim, or a process
+    that named a person or an organisation that does not exist). A national role's task with no
+    organisation is not one of them: every holder of the role may claim it."""
+    return list(db.session.scalars(select(HumanTask).where(
+        HumanTask.status == "ready", HumanTask.assignee_id.is_(None), HumanTask.org_id.is_(None),
+        HumanTask.role.in_(sorted(ORG_SCOPED_ROLES))).order_by(HumanTask.id).limit(limit)))

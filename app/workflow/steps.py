@@ -234,8 +234,8 @@ def _project_tasks(instance: ProcessInstance, result: StepResult, now: datetime)
         row = HumanTask(instance_id=instance.id, engine_task_id=item.task_id, bpmn_id=item.bpmn_id,
                         name=item.name[:200], title=item.title[:300], process_key=instance.process_key,
                         role=item.role, org_id=org_id, form_key=item.form_key or None,
-                        assignee_id=assignee_id, status="ready", due_at=item.due_at,
-                        created_at=now)
+                        assignee_id=assignee_id, assigned_by_process=assignee_id is not None,
+                        status="ready", due_at=item.due_at, created_at=now)
         db.session.add(row)
         created.append(row)
     return created

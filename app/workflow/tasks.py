@@ -154,7 +154,10 @@ def task_for(user: User, task_id: int) -> HumanTask:
 
 
 def may_unclaim(user: User, task: HumanTask) -> bool:
-    """A claimed task goes back to its group by its assignee, or by a process_admin."""
+    """A claimed task goes back to its group by its assignee, or by a process_admin. A task the process
+    assigned to one person has no group to go back to: it is never unclaimed."""
+    if task.assigned_by_process:
+        return False
     return task.assignee_id == user.id or user.has_role("process_admin")
 
 
@@ -196,6 +199,8 @@ def unclaim(user: User, task_id: int) -> HumanTask:
     task = task_for(user, task_id)
     if task.status != "ready":
         raise Conflict("该任务已办理或已取消")
+    if task.assigned_by_process:
+        raise Conflict("该任务由流程指定本人办理，不能退回认领")
     if not may_unclaim(user, task):
         raise Forbidden("只能退回自己认领的任务")
     task.assignee_id = None

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Complaint, ComplaintAssignment, Notification, User
-from tests.support.complaints import DORM, Campus
+from tests.support.complaints import BJ, DORM, Campus
 
 
 @pytest.fixture
@@ -21,8 +21,8 @@ def test_assign_answer_and_a_satisfied_rating_closes_it_resolved(campus) -> None
     cid = campus.file()
     triage = campus.task("disp", cid)
     assert triage["title"] == "转办：后勤服务热线·宿舍热水器坏了"
-    # the logistics hotline must be triaged within 4 hours
-    assert datetime.fromisoformat(triage["due_at"]) == datetime.fromisoformat("2026-11-23T13:00:00+08:00")
+    # the logistics hotline must be triaged within 4 working hours: 09:00–12:00, then 14:00–15:00
+    assert datetime.fromisoformat(triage["due_at"]) == datetime.fromisoformat("2026-11-23T15:00:00+08:00")
     options = triage["form"]["properties"]["department_id"]["enum"]
     assert campus.logistics_id in options and campus.psych_id in options
     campus.assign(cid)
@@ -172,6 +172,41 @@ def test_only_the_filing_student_rates(campus) -> None:
     assert campus.client.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"satisfaction": "satisfied"}},
                               headers=campus.h["stu2"]).status_code == 404
     assert campus.get("stu2", cid).status_code == 404
+
+
+def test_the_rating_the_process_assigned_to_the_student_cannot_be_unclaimed(campus) -> None:
+    cid = campus.file()
+    campus.assign(cid)
+    campus.answer(cid)
+    task = campus.task("stu", cid, scope="mine")
+    refused = campus.client.post(f"/api/v1/tasks/{task['id']}/unclaim", headers=campus.h["stu"])
+    assert refused.status_code == 409 and "不能退回" in refused.get_json()["error"]["message"]
+    still = campus.client.get(f"/api/v1/tasks/{task['id']}", headers=campus.h["stu"]).get_json()
+    assert still["assignee"] == "stu" and still["status"] == "ready"
+    assert campus.rate(cid, "satisfied").status_code == 200  # still the student's to do
+
+
+def test_the_triage_deadline_counts_working_hours_except_on_the_psych_hotline(campus) -> None:
+    import json
+
+    from app.config import ROOT
+
+    channels = json.loads((ROOT / "data" / "complaint_settings.json").read_text(encoding="utf-8"))["channels"]
+    assert {code: c["triage_clock"] for code, c in channels.items()} == {
+        "principal_mailbox": "work", "psych_hotline": "calendar", "logistics_hotline": "work", "general": "work"}
+
+    def triage_due(cid: int) -> str:
+        return datetime.fromisoformat(campus.task("disp", cid)["due_at"]).astimezone(BJ).isoformat()
+
+    campus.at("2026-11-27T16:00")  # a Friday, 1.5 working hours left in the day
+    hotline = campus.file()  # logistics hotline: 4 working hours → Monday 11:00
+    assert triage_due(hotline) == "2026-11-30T11:00:00+08:00"
+    mailbox = campus.file(channel="principal_mailbox")  # 24 working hours: Fri 1.5 + Mon–Wed 21 + Thu 1.5
+    assert triage_due(mailbox) == "2026-12-03T10:00:00+08:00"
+    campus.at("2026-11-28T22:00")  # Saturday night
+    psych = campus.file(channel="psych_hotline", category="mental_health", title="最近失眠焦虑",
+                        content="考试临近，最近一直失眠，情绪很低落。")
+    assert triage_due(psych) == "2026-11-28T23:00:00+08:00"  # 1 hour round the clock
 
 
 def test_bad_complaints_are_refused_with_field_messages(campus) -> None:

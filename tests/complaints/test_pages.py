@@ -159,6 +159,15 @@ def test_dispatcher_triages_department_answers_student_rates(campus, web) -> Non
     assert 'data-form="complaint_rate"' not in closed
 
 
+def test_the_students_rating_task_page_offers_no_unclaim(campus, web) -> None:
+    cid = campus.file()
+    campus.assign(cid)
+    campus.answer(cid)
+    task = campus.task("stu", cid, scope="mine")
+    page = _get(web("stu"), f"/tasks/{task['id']}")
+    assert "评价" in page and 'data-testid="unclaim"' not in page
+
+
 def test_merge_from_the_similar_suggestion_tells_the_student_where_to_look(campus, web) -> None:
     first = campus.file()
     second = _cid(_file(web("stu2"), {**DORM, "title": "3号楼没有热水", "content": "3号楼热水器坏了，已经好几天。"}))

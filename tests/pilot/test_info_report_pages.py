@@ -92,6 +92,21 @@ def test_university_fills_the_form_by_section_saves_a_draft_then_submits(env) ->
     assert again.status_code == 303 and "正在审核中" in text(buaa.get(again.headers["Location"]))
 
 
+def test_contradictory_figures_are_refused_on_the_field_concerned(env) -> None:
+    pilot, _, period_id = env
+    buaa = pilot.web("buaa")
+    refused = _save(pilot, buaa, period_id, {"basic_students_total": "9000", "basic_community_students": "12000"},
+                    "draft")
+    html = text(refused)
+    assert refused.status_code == 422 and "填写内容有误，未保存" in html
+    assert re.search(r'id="f-basic_community_students-error">学生社区覆盖学生数不能超过在校学生总数（9000）<', html)
+    assert 'value="12000"' in html  # what was typed stays in the form
+    assert _status(text(buaa.get(f"/reports/{period_id}"))) == "missing"  # nothing was saved
+    late = _save(pilot, buaa, period_id, {**REPORT, "students_participants": "40000"}, "submit")
+    assert late.status_code == 422
+    assert "参与社区建设、楼宇管理的学生人数不能超过在校学生总数（30000）" in text(late)
+
+
 def test_returned_report_shows_the_reason_and_keeps_its_revision_history(env) -> None:
     pilot, moe, period_id = env
     buaa = pilot.web("buaa")

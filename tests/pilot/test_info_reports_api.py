@@ -112,3 +112,50 @@ def test_ministry_sees_who_has_not_reported_and_deadlines_remind_then_escalate(a
     assert kinds.count((ids["zju"], "report.overdue")) == 1
     assert kinds.count((ids["moe1"], "report.overdue_summary")) == 1
     assert (ids["buaa"], "report.due_soon") not in kinds
+
+
+def test_figures_may_not_contradict_each_other_in_a_draft_or_a_submission(client, env) -> None:
+    h, pid = env
+
+    def save(data: dict) -> object:
+        return client.put(f"/api/v1/report-periods/{pid}/my-report", json={"data": data}, headers=h["buaa"])
+
+    assert save({"basic_community_students": 12000}).status_code == 200  # incomplete: the total comes later
+    contradictory = save({"basic_community_students": 12000, "basic_students_total": 9000})
+    assert contradictory.status_code == 422
+    fields = contradictory.get_json()["error"]["fields"]
+    assert fields == {"basic_community_students": ["学生社区覆盖学生数不能超过在校学生总数（9000）"]}
+    mine = client.get(f"/api/v1/report-periods/{pid}/my-report", headers=h["buaa"]).get_json()
+    assert mine["data"] == {"basic_community_students": 12000}  # the refused draft changed nothing
+    negative = save({"basic_communities": -1})
+    assert negative.status_code == 422
+    assert "不能小于 0" in negative.get_json()["error"]["fields"]["basic_communities"][0]
+    refused = client.post(f"/api/v1/report-periods/{pid}/my-report/submit",
+                          json={"data": {**REPORT, "students_participants": 40000}}, headers=h["buaa"])
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {
+        "students_participants": ["参与社区建设、楼宇管理的学生人数不能超过在校学生总数（30000）"]}
+    equal = {**REPORT, "basic_community_students": 30000, "students_participants": 30000}
+    submitted = client.post(f"/api/v1/report-periods/{pid}/my-report/submit", json={"data": equal},
+                            headers=h["buaa"])
+    assert submitted.status_code == 200  # every enrolled student covered is no contradiction
+
+
+def test_a_date_in_the_report_must_lie_within_its_period(app, client, env, monkeypatch, tmp_path) -> None:
+    import json
+
+    from app.config import ROOT
+
+    schema = json.loads((ROOT / "forms" / "info_report.json").read_text(encoding="utf-8"))
+    schema["properties"]["results_event_on"] = {"type": "string", "format": "date", "title": "成果发布会日期"}
+    (tmp_path / "info_report.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setitem(app.config, "FORMS_DIR", str(tmp_path))
+    h, pid = env
+    outside = client.put(f"/api/v1/report-periods/{pid}/my-report", json={"data": {"results_event_on": "2026-08-31"}},
+                         headers=h["buaa"])
+    assert outside.status_code == 422
+    assert outside.get_json()["error"]["fields"] == {
+        "results_event_on": ["日期须在报送周期内（2026-09-01 至 2027-01-20）"]}
+    inside = client.put(f"/api/v1/report-periods/{pid}/my-report", json={"data": {"results_event_on": "2027-01-20"}},
+                        headers=h["buaa"])
+    assert inside.status_code == 200

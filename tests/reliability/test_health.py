@@ -53,12 +53,12 @@ def test_waiting_on_a_timer_alone_finished_and_cancelled_instances_are_healthy(a
     cancelled = actors.start()
     assert actors.client.post(f"/api/v1/instances/{cancelled['id']}/cancel", json={"reason": "重复"},
                               headers=actors["root"]).status_code == 200
-    assert _check(app) == (0, "0 stuck, 0 in error\n")
+    assert _check(app) == (0, "0 stuck, 0 in error, 0 unreachable tasks\n")
     later = (datetime.now().astimezone() + timedelta(hours=2)).isoformat()
     assert "fired 1 timer(s)" in app.test_cli_runner().invoke(args=["timers", "fire", "--at", later]).output
     assert actors.client.get(f"/api/v1/instances/{waiting.get_json()['id']}",
                              headers=actors["root"]).get_json()["status"] == "completed"
-    assert _check(app) == (0, "0 stuck, 0 in error\n")
+    assert _check(app) == (0, "0 stuck, 0 in error, 0 unreachable tasks\n")
 
 
 def test_a_runaway_loop_stopped_by_the_engine_guard_is_reported(app, actors, client, monkeypatch) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app.extensions import db
 from app.models import HumanTask, ProcessInstance
@@ -43,3 +43,25 @@ def test_health_page_lists_stuck_instances_for_process_admins(app, client, world
     other = app.test_client()
     login(other, "op1")
     assert other.get("/admin/instances/health").status_code == 403
+
+
+def test_a_ready_task_with_neither_assignee_nor_organisation_is_reported(app, client, world) -> None:
+    from tests.conftest import login
+
+    actors = Actors(client, world)
+    instance, review = actors.submitted()  # the operator's review: a national role, no organisation
+    orphan = actors.start()
+    runner = app.test_cli_runner()
+    healthy = runner.invoke(args=["instances", "check"])
+    assert healthy.exit_code == 0 and "0 unreachable tasks" in healthy.output  # the review is claimable
+    with app.app_context():  # the university's task loses its organisation (as an unclaimed rating did)
+        db.session.execute(update(HumanTask).where(HumanTask.instance_id == orphan["id"]).values(org_id=None))
+        db.session.commit()
+        task_id = db.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == orphan["id"]))
+    result = runner.invoke(args=["instances", "check"])
+    assert result.exit_code == 1 and "1 unreachable tasks" in result.output
+    assert f"unreachable: task {task_id} 提交申请 of instance {orphan['id']}" in result.output
+    assert f"instance {instance['id']}" not in result.output
+    login(client, "root")
+    page = client.get("/admin/instances/health").get_data(as_text=True)
+    assert "无人可办的任务（1）" in page and f"#{task_id} 提交申请" in page

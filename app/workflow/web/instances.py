@@ -95,5 +95,7 @@ def bpmn_xml(key: str, version: int) -> ResponseReturnValue:
 @bp.route("/admin/instances/health")
 @roles_required("process_admin")
 def health() -> ResponseReturnValue:
-    """Instances that need a person: stuck (nothing ready, nothing waiting) or stopped on an error."""
-    return render_template("processes/health.html", stuck=instances.stuck(), failed=instances.failed())
+    """Instances that need a person: stuck (nothing ready, nothing waiting) or stopped on an error; and
+    ready tasks nobody can reach (no assignee, no organisation)."""
+    return render_template("processes/health.html", stuck=instances.stuck(), failed=instances.failed(),
+                           unreachable=instances.unreachable_tasks())
