@@ -8,7 +8,6 @@ from sqlalchemy import exists, select
 
 from app.core import roles
 from app.engine import runner
-from app.engine.specs import ORG_SCOPED_ROLES
 from app.errors import NotVisible
 from app.extensions import db
 from app.models import AuditEvent, HumanTask, ProcessInstance, User, UserRole
@@ -120,4 +119,4 @@ def unreachable_tasks(limit: int = 200) -> list[HumanTask]:
     organisation is not one of them: every holder of the role may claim it."""
     return list(db.session.scalars(select(HumanTask).where(
         HumanTask.status == "ready", HumanTask.assignee_id.is_(None), HumanTask.org_id.is_(None),
-        HumanTask.role.in_(sorted(ORG_SCOPED_ROLES))).order_by(HumanTask.id).limit(limit)))
+        HumanTask.role.in_(sorted(roles.ORG_SCOPED_ROLES))).order_by(HumanTask.id).limit(limit)))
