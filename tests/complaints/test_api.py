@@ -226,3 +226,17 @@ def test_sampled_complaints_get_a_follow_up_call_recorded_in_its_own_table(campu
         [record] = db.session.scalars(select(ComplaintFollowUp)).all()
         assert record.complaint_id == cid and record.note == "问题已解决" and record.reached
     assert campus.client.get("/api/v1/tasks?scope=group", headers=campus.h["disp"]).get_json()["total"] == 0
+
+
+def test_the_department_answers_with_a_reply_alone_as_api_md_says(campus) -> None:
+    """API.md: the department's answer takes "reply"; "action" defaults to answer (the form's default)."""
+    cid = campus.file()
+    campus.assign(cid)
+    form = campus.task("logi", cid)["form"]
+    assert form["properties"]["action"]["default"] == "answer" and "action" not in form.get("required", [])
+    short = campus.do("logi", cid, {"reply": "好"})
+    assert short.status_code == 422 and "reply" in short.get_json()["error"]["fields"]
+    assert campus.do("logi", cid, {"reason": "没有答复"}).status_code == 422
+    assert campus.do("logi", cid, {"reply": "已安排维修，今日修复。"}).status_code == 200
+    answered = campus.get("stu", cid).get_json()
+    assert answered["status"] == "answered" and answered["replies"][0]["body"] == "已安排维修，今日修复。"
