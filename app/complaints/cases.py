@@ -34,6 +34,23 @@ def settings() -> dict[str, Any]:
     return dict(json.loads((ROOT / "data" / "complaint_settings.json").read_text(encoding="utf-8")))
 
 
+def filing_options() -> dict[str, Any]:
+    """What a complaint may be filed under (API.md: GET /complaints/settings): the channels and the
+    categories with their Chinese labels, the triage hours and the default answer deadline."""
+    config = settings()
+    return {
+        "channels": [{"code": code, "label": c["label"], "triage_hours": c["triage_hours"],
+                      "urgent": bool(c.get("urgent"))} for code, c in config["channels"].items()
+                     if code in CHANNELS],
+        "categories": [{"code": code, "label": c["label"], "deadline_days": c["deadline_days"]}
+                       for code, c in config["categories"].items()],
+    }
+
+
+def category_codes() -> tuple[str, ...]:
+    return tuple(settings()["categories"])
+
+
 def _user_university(user: User) -> int | None:
     return user.org.university_id()
 
