@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_smorest import Api, Blueprint
 
 from app.api import auth, orgs, users
-from app.api.auth_context import allowed_mimetypes, authenticate_request
+from app.api.auth_context import allowed_mimetypes, authenticate_request, requires_body
 from app.errors import DomainError
 from app.extensions import csrf
 from app.schemas.common import ErrorSchema
@@ -33,15 +33,23 @@ class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
 
 
+class MissingBody(DomainError):
+    """请求体不能为空"""
+
+    status = 422
+    code = "validation_failed"
+
+
 def _before_api_request() -> None:
     if not request.path.startswith(PREFIX + "/") or request.path == f"{PREFIX}/openapi.json":
         return
-    if request.method in {"POST", "PUT", "PATCH"} and (request.content_length or request.data):
-        if request.mimetype not in allowed_mimetypes():
-            raise UnsupportedMediaType(
-                f"不支持的内容类型 {request.mimetype or '（未指定）'}，请使用 application/json"
-            )
-    authenticate_request()
+    has_body = request.method in {"POST", "PUT", "PATCH"} and bool(request.content_length or request.data)
+    if has_body and request.mimetype not in allowed_mimetypes():
+        taken = "、".join(sorted(allowed_mimetypes(), key=lambda m: (m != "application/json", m)))
+        raise UnsupportedMediaType(f"不支持的内容类型 {request.mimetype or '（未指定）'}，请使用 {taken}")
+    authenticate_request()  # and the endpoint's roles: a 403 comes before any complaint about the body
+    if request.method in {"POST", "PUT", "PATCH"} and not has_body and requires_body():
+        raise MissingBody("请求体不能为空，请发送 JSON 对象", fields={"_body": ["请求体不能为空"]})
 
 
 def init_api(app: Flask, domain_blueprints: Sequence[Blueprint]) -> None:

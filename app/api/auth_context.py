@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -14,10 +15,29 @@ from app.models import User
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def _document(view: Any, **doc: Any) -> None:
+    """Like flask-smorest's `blp.doc`, from a decorator that knows no blueprint."""
+    apidoc = copy.deepcopy(getattr(view, "_apidoc", {}))
+    apidoc["manual_doc"] = {**apidoc.get("manual_doc", {}), **doc}
+    view._apidoc = apidoc
+
+
 def public(view: F) -> F:
-    """Mark a view as callable without a token."""
+    """Mark a view as callable without a token (the OpenAPI document says so: `security: []`)."""
     view._public = True  # type: ignore[attr-defined]
+    _document(view, security=[])
     return view
+
+
+def roles(*names: str) -> Callable[[F], F]:
+    """The roles an endpoint is for, checked before its arguments are parsed: a caller without them is a
+    403, whatever the body. Coarse on purpose; the service still decides about the object."""
+
+    def mark(view: F) -> F:
+        view._roles = names  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def accepts(*mimetypes: str) -> Callable[[F], F]:
@@ -43,6 +63,15 @@ def authenticate_request() -> None:
     view = _view()
     if view is not None and not getattr(view, "_public", False) and g.api_user is None:
         raise Unauthenticated()
+    needed = getattr(view, "_roles", None)
+    if needed and g.api_user is not None and not g.api_user.has_role(*needed):
+        raise Forbidden()
+
+
+def requires_body() -> bool:
+    """Whether the endpoint declares a required JSON body (`@blp.arguments(Schema)`)."""
+    parameters = getattr(_view(), "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(isinstance(p, dict) and p.get("in") == "json" and p.get("required", True) for p in parameters)
 
 
 def current_user() -> User:

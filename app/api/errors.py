@@ -95,7 +95,11 @@ def from_http_exception(error: HTTPException) -> ResponseReturnValue:
     if status == 400 and messages:
         return payload(400, "请求体不是有效的 JSON" if "json" in messages else None)
     fields = flatten_messages(messages) if messages else None
-    return payload(status, data.get("message"), fields)
+    response = payload(status, data.get("message"), fields)
+    allow = getattr(error, "valid_methods", None)
+    if status == 405 and allow:  # RFC 9110: a 405 says which methods the resource takes
+        response.headers["Allow"] = ", ".join(allow)  # type: ignore[union-attr]
+    return response
 
 
 def from_domain_error(error: DomainError) -> ResponseReturnValue:

@@ -2,7 +2,7 @@
 
 from flask_smorest import Blueprint
 
-from app.api.auth_context import current_user, require_roles
+from app.api.auth_context import current_user, roles
 from app.core import accounts
 from app.schemas.orgs import OrgCreateSchema, OrgListArgs, OrgPageSchema, OrgSchema
 
@@ -13,18 +13,19 @@ blp = Blueprint("api_orgs", __name__, url_prefix="/api/v1",
 @blp.route("/orgs", methods=["POST"])
 @blp.arguments(OrgCreateSchema)
 @blp.response(201, OrgSchema)
+@roles("process_admin")
 def create_org(body: dict) -> object:
     """Create an organisation (process_admin)."""
-    actor = require_roles("process_admin")
+    actor = current_user()
     return accounts.create_org(**body, actor_id=actor.id)
 
 
 @blp.route("/orgs", methods=["GET"])
 @blp.arguments(OrgListArgs, location="query")
 @blp.response(200, OrgPageSchema)
+@roles(*accounts.ORG_READERS)
 def list_orgs(args: dict) -> dict:
     """List organisations (process_admin, moe_reviewer, operator)."""
-    require_roles(*accounts.ORG_READERS)
     items, total = accounts.list_orgs(**args)
     return {"items": items, "total": total}
 

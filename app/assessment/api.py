@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.auth_context import accepts, current_user, require_roles
+from app.api.auth_context import accepts, current_user, require_roles, roles
 from app.api.errors import require_multipart
 from app.assessment import assessments, indicators
 from app.assessment import evidence as assessment_evidence
@@ -49,9 +49,10 @@ def _detail(assessment: Assessment) -> dict[str, Any]:
 @blp.route("/assessment-rounds", methods=["POST"])
 @blp.arguments(RoundInSchema)
 @blp.response(201, RoundSchema)
+@roles(*assessments.OPENERS)
 def open_round(body: dict[str, Any]) -> Any:
     """Open a round for the given pilot universities with a self-assessment deadline (moe_reviewer)."""
-    return assessments.open_round(require_roles(*assessments.OPENERS), **body)
+    return assessments.open_round(current_user(), **body)
 
 
 @blp.route("/assessment-rounds", methods=["GET"])

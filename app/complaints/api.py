@@ -19,6 +19,7 @@ from app.complaints.schemas import (
     ComplaintListArgs,
     ComplaintPageSchema,
     ComplaintSchema,
+    ComplaintSettingsSchema,
     MetricsArgs,
     MetricsSchema,
     TopicArgs,
@@ -36,6 +37,14 @@ def file_complaint(body: dict[str, Any]) -> dict[str, Any]:
     """A student files a complaint (channel, category, title, content, anonymous)."""
     complaint = complaints.file(current_user(), body)
     return {"id": complaint.id, "instance_id": complaint.instance_id}
+
+
+@blp.route("/complaints/settings", methods=["GET"])
+@blp.response(200, ComplaintSettingsSchema)
+def filing_settings() -> dict[str, Any]:
+    """诉求的反映渠道与问题类别（代码、中文名称、转办时限、默认答复期限）：POST /complaints 所接受的取值。"""
+    current_user()
+    return complaints.filing_options()
 
 
 @blp.route("/complaints/calls", methods=["POST"])

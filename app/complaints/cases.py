@@ -51,6 +51,24 @@ def triage_due(channel_config: dict[str, Any], now: datetime) -> datetime:
     return work_calendar.current().add_working_hours(now, hours)
 
 
+def filing_options() -> dict[str, Any]:
+    """What a complaint may be filed under (API.md: GET /complaints/settings): the channels and the
+    categories with their Chinese labels, the triage hours and the default answer deadline."""
+    config = settings()
+    return {
+        "channels": [{"code": code, "label": c["label"], "triage_hours": c["triage_hours"],
+                      "triage_clock": c.get("triage_clock", "work"), "urgent": bool(c.get("urgent"))}
+                     for code, c in config["channels"].items()
+                     if code in CHANNELS],
+        "categories": [{"code": code, "label": c["label"], "deadline_days": c["deadline_days"]}
+                       for code, c in config["categories"].items()],
+    }
+
+
+def category_codes() -> tuple[str, ...]:
+    return tuple(settings()["categories"])
+
+
 def _user_university(user: User) -> int | None:
     return user.org.university_id()
 

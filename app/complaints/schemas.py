@@ -3,17 +3,41 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from app.complaints.cases import category_codes
 from app.models.complaint import CHANNELS, COMPLAINT_STATUSES
 from app.schemas.common import ID_RANGE, PageArgs, page_of
 
 
 class ComplaintInSchema(ma.Schema):
-    channel = ma.fields.String(required=True, validate=validate.OneOf(CHANNELS))
-    category = ma.fields.String(required=True)
+    """The codes and their labels: GET /complaints/settings. The service checks them (with the other
+    fields, so that every field's message comes at once); the enums document them."""
+
+    channel = ma.fields.String(required=True, metadata={"enum": list(CHANNELS)})
+    category = ma.fields.String(required=True, metadata={"enum": list(category_codes())})
     title = ma.fields.String(required=True)
     content = ma.fields.String(required=True)
     anonymous = ma.fields.Boolean(load_default=False)
     attachments = ma.fields.List(ma.fields.Integer(validate=ID_RANGE), load_default=list)
+
+
+class ChannelSchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"enum": list(CHANNELS)})
+    label = ma.fields.String(required=True)
+    triage_hours = ma.fields.Integer(required=True, metadata={"description": "转办时限（小时）"})
+    triage_clock = ma.fields.String(required=True, metadata={
+        "description": "转办时限的计法：work 按工作时间（工作日历），calendar 按自然时间（如心理热线）"})
+    urgent = ma.fields.Boolean(required=True)
+
+
+class CategorySchema(ma.Schema):
+    code = ma.fields.String(required=True, metadata={"enum": list(category_codes())})
+    label = ma.fields.String(required=True)
+    deadline_days = ma.fields.Integer(required=True, metadata={"description": "默认答复期限（工作日）"})
+
+
+class ComplaintSettingsSchema(ma.Schema):
+    channels = ma.fields.List(ma.fields.Nested(ChannelSchema), required=True)
+    categories = ma.fields.List(ma.fields.Nested(CategorySchema), required=True)
 
 
 class CallInSchema(ComplaintInSchema):

@@ -9,7 +9,7 @@ from typing import Any
 from flask import request
 from flask_smorest import Blueprint
 
-from app.api.auth_context import accepts, current_user, public, require_roles
+from app.api.auth_context import accepts, current_user, public, require_roles, roles
 from app.api.errors import require_multipart
 from app.core import clock
 from app.extensions import db
@@ -93,9 +93,10 @@ def _created(post_id: int, revision: PostRevision) -> dict[str, Any]:
 @blp.route("/posts", methods=["POST"])
 @blp.arguments(PostInSchema)
 @blp.response(201, PostCreatedSchema)
+@roles("university_admin")
 def create(body: dict[str, Any]) -> dict[str, Any]:
     """Write a post (university_admin): it goes to the operator's review at once."""
-    user = require_roles("university_admin")
+    user = current_user()
     post = posts.create(user, body, submit=True)
     return _created(post.id, posts.latest_revision(post))
 
@@ -128,11 +129,12 @@ def get_post(post_id: int) -> dict[str, Any]:
 @blp.route("/posts/<int(max=2147483647):post_id>", methods=["PUT"])
 @blp.arguments(PostUpdateSchema)
 @blp.response(200, PostCreatedSchema)
+@roles("university_admin")
 def revise(body: dict[str, Any], post_id: int) -> dict[str, Any]:
     """A new revision into review (after a return, or of a published post, which stays public until
     the revision is approved). The body replaces the content: a cover or attachments left out are
     removed; `module` may be left out and cannot change once the post was published."""
-    user = require_roles("university_admin")
+    user = current_user()
     revision = posts.submit(user, post_id, body)
     return _created(post_id, revision)
 

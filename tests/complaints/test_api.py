@@ -261,3 +261,34 @@ def test_sampled_complaints_get_a_follow_up_call_recorded_in_its_own_table(campu
         [record] = db.session.scalars(select(ComplaintFollowUp)).all()
         assert record.complaint_id == cid and record.note == "问题已解决" and record.reached
     assert campus.client.get("/api/v1/tasks?scope=group", headers=campus.h["disp"]).get_json()["total"] == 0
+
+
+def test_the_department_answers_with_a_reply_alone_as_api_md_says(campus) -> None:
+    """API.md: the department's answer takes "reply"; "action" defaults to answer (the form's default)."""
+    cid = campus.file()
+    campus.assign(cid)
+    form = campus.task("logi", cid)["form"]
+    assert form["properties"]["action"]["default"] == "answer" and "action" not in form.get("required", [])
+    short = campus.do("logi", cid, {"reply": "好"})
+    assert short.status_code == 422 and "reply" in short.get_json()["error"]["fields"]
+    assert campus.do("logi", cid, {"reason": "没有答复"}).status_code == 422
+    assert campus.do("logi", cid, {"reply": "已安排维修，今日修复。"}).status_code == 200
+    answered = campus.get("stu", cid).get_json()
+    assert answered["status"] == "answered" and answered["replies"][0]["body"] == "已安排维修，今日修复。"
+
+
+def test_channels_and_categories_are_discoverable_and_in_the_filing_schema(campus) -> None:
+    assert campus.client.get("/api/v1/complaints/settings").status_code == 401
+    body = campus.client.get("/api/v1/complaints/settings", headers=campus.h["stu"]).get_json()
+    channels = {c["code"]: c for c in body["channels"]}
+    categories = {c["code"]: c for c in body["categories"]}
+    assert set(channels) == {"principal_mailbox", "psych_hotline", "logistics_hotline", "general"}
+    assert channels["psych_hotline"]["label"] == "24小时心理热线" and channels["psych_hotline"]["urgent"]
+    assert categories["dormitory"] == {"code": "dormitory", "label": "宿舍住宿", "deadline_days": 3}
+    spec = campus.client.get("/api/v1/openapi.json").get_json()
+    filing = spec["components"]["schemas"]["ComplaintIn"]["properties"]
+    assert set(filing["channel"]["enum"]) == set(channels) and set(filing["category"]["enum"]) == set(categories)
+    refused = campus.client.post("/api/v1/complaints", json={**DORM, "category": "x", "channel": "y"},
+                                 headers=campus.h["stu"])
+    assert refused.status_code == 422
+    assert refused.get_json()["error"]["fields"] == {"category": ["请选择问题类别"], "channel": ["请选择反映渠道"]}

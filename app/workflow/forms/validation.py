@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Mapping
@@ -59,6 +60,7 @@ def validate(
     """The cleaned data: only declared properties, coerced from strings when `from_html`.
 
     `partial` checks a draft: every given field must be valid, but nothing is required yet.
+    Otherwise a top-level property left out (or null) takes its `default`, if the form gives one.
 
     API data with an undeclared field is refused (form data becomes workflow variables, so a
     pre-set `decision` must never slip through); HTML posts just ignore unknown keys (csrf_token).
@@ -78,6 +80,8 @@ def validate(
         cleaned = {k: v for k, v in data.items() if v is not None}  # null means "not given"
     else:
         raise ValidationFailed(MESSAGE, fields={FORM_ERROR_KEY: ["表单数据须为 JSON 对象"]})
+    if not partial:  # a property left out takes the form's `default` (e.g. complaint_answer's action)
+        cleaned = {**{n: copy.deepcopy(p["default"]) for n, p in props.items() if "default" in p}, **cleaned}
     fields: dict[str, list[str]] = {}
     mistyped: set[str] = set()  # a wrong type says it all: "请填写整数", not also "不能小于 1"
     strict = {**schema, "additionalProperties": False}
