@@ -3,7 +3,7 @@ the self-assessment and the rectification, the 数据库 pages and the indicator
 
 from __future__ import annotations
 
-from app.assessment import api, steps
+from app.assessment import api, steps, summary
 from app.assessment.web import assessment, rounds
 from app.workflow.plugins import Plugin
 
@@ -11,6 +11,7 @@ plugin = Plugin(
     name="assessment",
     service_tasks={"assessment_submitted": steps.submitted, "assessment_decided": steps.decided},
     form_checks={"assessment_self_submit": steps.check_self_submission, "assessment_review": steps.check_review},
+    case_summaries={"assessment": summary.assessment},
     scanners=(steps.scan_deadlines,),
     pages=(rounds.bp, assessment.bp),
     api=(api.indicators_blp, api.blp),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.complaints import api, cases, hot_topics, rollup, steps
+from app.complaints import api, cases, hot_topics, rollup, steps, summary
 from app.complaints.web import stats, student, work
 from app.extensions import db
 from app.workflow.plugins import Plugin
@@ -32,6 +32,7 @@ plugin = Plugin(
     },
     form_checks={"complaint_dispatch": steps.check_dispatch, "complaint_answer": steps.check_answer},
     case_rules={"complaint": cases.instance_visible},
+    case_summaries={"complaint": summary.complaint},
     scanners=(hot_topics.scan_spikes,),
     pages=(student.bp, work.bp, stats.bp),
     api=(api.blp,),

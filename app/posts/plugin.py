@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.posts import api, deadlines, review, showcase
+from app.posts import api, deadlines, review, showcase, summary
 from app.posts.web import deadlines as deadline_pages
 from app.posts.web import editor, labels, public
 from app.posts.web import review as review_pages
@@ -23,6 +23,7 @@ plugin = Plugin(
         "post_set_status": review.set_status,
         "showcase_set_status": showcase.set_status,
     },
+    case_summaries={"post_review": summary.post_review, "post_showcase": summary.showcase},
     scanners=(deadlines.scan_deadlines,),
     pages=(editor.bp, review_pages.bp, deadline_pages.bp, public.bp),
     api=(api.blp, api.public_blp),

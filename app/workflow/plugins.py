@@ -25,6 +25,8 @@ FormCheck = Callable[["HumanTask", dict[str, Any]], None]
 Scanner = Callable[[datetime], "dict[str, int] | int"]
 # Whether a user may see an instance of a process whose cases decide that themselves.
 CaseRule = Callable[["User", "ProcessInstance"], bool]
+# The case summary a task page shows: (label, text) rows written for people (app/workflow/summary.py).
+CaseSummary = Callable[["ProcessInstance"], list[tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Plugin:
     form_checks: Mapping[str, FormCheck] = field(default_factory=dict)  # form key → check
     scanners: Sequence[Scanner] = ()
     case_rules: Mapping[str, CaseRule] = field(default_factory=dict)  # process key → rule
+    case_summaries: Mapping[str, CaseSummary] = field(default_factory=dict)  # process key → summary
     pages: Sequence[Blueprint] = ()  # Flask blueprints of server-rendered pages
     api: Sequence[Blueprint] = ()  # flask-smorest blueprints under /api/v1
     init_app: Callable[[Flask], None] | None = None  # template filters, session hooks
@@ -47,7 +50,7 @@ def install(plugin: Plugin) -> None:
     for other in _installed.values():
         if other.name == plugin.name:
             continue
-        for kind in ("service_tasks", "form_checks", "case_rules"):
+        for kind in ("service_tasks", "form_checks", "case_rules", "case_summaries"):
             taken = set(getattr(other, kind)) & set(getattr(plugin, kind))
             if taken:
                 raise ValueError(f"{plugin.name} and {other.name} both register {kind} {sorted(taken)}")
@@ -77,4 +80,11 @@ def case_rule(process_key: str) -> CaseRule | None:
     for plugin in _installed.values():
         if process_key in plugin.case_rules:
             return plugin.case_rules[process_key]
+    return None
+
+
+def case_summary(process_key: str) -> CaseSummary | None:
+    for plugin in _installed.values():
+        if process_key in plugin.case_summaries:
+            return plugin.case_summaries[process_key]
     return None

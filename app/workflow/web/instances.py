@@ -12,7 +12,7 @@ from app.errors import Conflict
 from app.models import User
 from app.web.access import roles_required
 from app.web.labels import ROLE_LABELS
-from app.workflow import instances, processes
+from app.workflow import instances, processes, summary
 from app.workflow import steps as workflows
 from app.workflow.web import labels as workflow_labels
 
@@ -33,15 +33,13 @@ def instance_page(instance_id: int) -> ResponseReturnValue:
     ids = ([instance.started_by] + [t.completed_by for t in task_rows] + [t.assignee_id for t in task_rows]
            + [e.actor_id for e in events])
     people = {**lookups.user_names(ids), **dict.fromkeys(instances.hidden_people(user, ids), "学生")}
-    labels = workflow_labels.field_labels(t.form_key for t in task_rows)
-    data = instances.visible_data(instance)
     timeline = [{"event": e, "label": workflow_labels.action_label(e.action),
                  "detail": workflow_labels.describe(e, ROLE_LABELS),
                  "actor": people.get(e.actor_id or 0, "系统" if e.actor_id is None else "")}
                 for e in events]
     return render_template(
         "processes/instance.html", instance=instance, definition=instance.definition,
-        data=workflow_labels.rows_for(data, labels),
+        data=summary.case_summary(instance),
         tasks=task_rows, people=people, timeline=timeline, highlight=instances.highlight(instance),
         xml_url=url_for(".bpmn_xml", key=instance.process_key, version=instance.process_version),
         is_admin=user.has_role("process_admin"))

@@ -3,21 +3,18 @@ task results read on a page (form titles as labels, choice labels as values)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask
 
 from app.core import lookups
 from app.models import AuditEvent
-from app.workflow import forms
+from app.workflow.summary import DECISIONS, FILE, ORG_FIELDS, Labels, field_labels, file_ids, show_value
 
 INSTANCE_STATUS = {"running": ("进行中", "primary"), "completed": ("已完成", "success"),
                    "cancelled": ("已终止", "secondary"), "error": ("出错", "danger")}
 TASK_STATUS = {"ready": ("待办理", "warning"), "completed": ("已办理", "success"),
                "cancelled": ("已取消", "secondary")}
-DECISIONS = {"approve": "通过", "reject": "不通过", "return": "退回修改"}
 
 ACTION_LABELS = {
     "instance.started": "发起流程",
@@ -74,48 +71,8 @@ def describe(event: AuditEvent, role_labels: dict[str, str]) -> str:
 
 # ---------------------------------------------------------------- data as a page shows it
 
-Labels = dict[str, tuple[str, dict[str, str]]]  # field -> (title, {value: label})
-# Organisation ids the processes keep in their data (routing), shown by name.
-FILE = "\x00file"  # marks a file field in Labels
-ORG_FIELDS = {"university_id": "所属高校", "department_id": "承办部门", "task_org_id": "办理单位"}
-
-
-def field_labels(form_keys: Iterable[str | None]) -> Labels:
-    """Titles and choice labels of the fields of these forms (unknown or broken forms skipped).
-    File fields get the choice map {FILE: "1"}, so their stored ids show as file names."""
-    out: Labels = {}
-    for key in dict.fromkeys(k for k in form_keys if k):
-        try:
-            schema = forms.load(key)
-        except (forms.UnknownForm, forms.FormDefinitionError):
-            continue
-        for name, prop in schema.get("properties", {}).items():
-            ui = prop.get("x-ui") or {}
-            choices = {FILE: "1"} if forms.widget(prop) == "file" else dict(ui.get("labels") or {})
-            out.setdefault(name, (prop.get("title") or name, choices))
-    return out
-
-
-def file_ids(data: dict[str, Any] | None, labels: Labels) -> list[int]:
-    """The stored-file ids in file fields of `data`, to look their names up in one query."""
-    ids: list[int] = []
-    for name, value in (data or {}).items():
-        if FILE in labels.get(name, ("", {}))[1]:
-            ids += [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int)]
-    return ids
-
-
-def show_value(value: Any, choices: dict[str, str] | None = None) -> str:
-    choices = choices or {}
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, list):
-        return "、".join(show_value(v, choices) for v in value) or "—"
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return choices.get(str(value), str(value))
+# The form labels and value formatting live with the case summary (app/workflow/summary.py).
+__all__ = ["FILE", "ORG_FIELDS", "Labels", "field_labels", "file_ids", "show_value"]
 
 
 def data_rows(data: dict[str, Any] | None, labels: Labels, org_names: dict[int, str] | None = None,

@@ -16,7 +16,7 @@ from app.models import HumanTask, User
 from app.web.numbers import ids_from
 from app.web.paging import page_number
 from app.web.redirects import same_site_path
-from app.workflow import forms, instances, processes, tasks
+from app.workflow import forms, instances, processes, summary, tasks
 from app.workflow.web import labels as workflow_labels
 from app.workflow.web.labels import DECISIONS
 
@@ -214,13 +214,12 @@ def _render_task(user: User, task: HumanTask, form: forms.HtmlForm | None, *, st
                  comment_errors: list[str] | None = None, comment_body: str = "") -> ResponseReturnValue:
     instance = task.instance
     labels = workflow_labels.field_labels(t.form_key for t in instances.all_tasks(instance))
-    data = instances.visible_data(instance)
     comments = tasks.comments(task)
     people = lookups.user_names([task.assignee_id, task.completed_by])
     overdue, due_soon = tasks.deadline_flags(task, clock.now())
     return render_template(
         "tasks/task.html", task=task, instance=instance, definition=instance.definition, form=form,
-        data=workflow_labels.rows_for(data, labels),
+        data=summary.case_summary(instance),
         result=workflow_labels.rows_for(task.result, labels) if task.result else [],
         assignee=people.get(task.assignee_id or 0, ""), completed_by=people.get(task.completed_by or 0, ""),
         overdue=overdue,
