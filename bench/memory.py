@@ -28,6 +28,7 @@ def state_sizes(rounds: int = 5) -> dict[str, Any]:
     """Stored state bytes (the JSON the app writes to process_instance.state) after 0..`rounds` reopen
     rounds; the engine's services are stubs that always allow another round (the app stops at
     data/complaint_settings.json max_reopens, 2; this measures how the state grows past it)."""
+    from app.core.roles import ORG_SCOPED_ROLES
     from app.engine import runner
     from app.engine.calendar import WorkCalendar
     from app.engine.script_engine import ServiceRegistry
@@ -35,7 +36,7 @@ def state_sizes(rounds: int = 5) -> dict[str, Any]:
     from app.models import ROLES
 
     proc = parse_process((ROOT / "workflows" / "complaint.bpmn").read_text(encoding="utf-8"), known_roles=ROLES,
-                         form_exists=lambda key: True, service_exists=lambda name: True)
+                         org_roles=ORG_SCOPED_ROLES, form_exists=lambda key: True, service_exists=lambda name: True)
     now = datetime(2026, 11, 23, 9, tzinfo=UTC)
     counter = {"reopened": 0}
 

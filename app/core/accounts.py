@@ -17,7 +17,7 @@ from app.models import ORG_KINDS, PILOT_STATUSES, ROLES, SCHOOL_TYPES, Org, User
 # Which parent kind each org kind needs (None: top level).
 _PARENT_KIND = {"ministry": None, "operator": None, "university": None, "department": "university"}
 # Roles that only make sense inside a university (its own staff and students).
-UNIVERSITY_ROLES = {"university_admin", "dispatcher", "department_handler", "student"}
+UNIVERSITY_ROLES = roles.ORG_SCOPED_ROLES  # an account holding one must belong to a university
 ORG_READERS = roles.NATIONAL
 
 
