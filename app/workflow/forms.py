@@ -229,7 +229,6 @@ def validate(
     """The cleaned data: only declared properties, coerced from strings when `from_html`.
 
     `partial` checks a draft: every given field must be valid, but nothing is required yet.
-    Otherwise a top-level property left out (or null) takes its `default`, if the form gives one.
 
     API data with an undeclared field is refused (form data becomes workflow variables, so a
     pre-set `decision` must never slip through); HTML posts just ignore unknown keys (csrf_token).
