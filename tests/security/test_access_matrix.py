@@ -339,6 +339,7 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/complaints/calls":        r("401 403 403 403 403 201 403 403",
                                               body=_json({**DORM, "caller_name": "来电学生"})),
     "GET /api/v1/complaints":               r("401 200 200 200 200 200 200 200"),
+    "GET /api/v1/complaints/settings":      r("401 200 200 200 200 200 200 200"),  # what may be filed
     # A complaint is seen by its student, its university's dispatchers and leadership (university_admin;
     # not psych tickets), the departments it was assigned to (psych tickets: only the psych centre).
     # Not by national roles, process_admin included.
