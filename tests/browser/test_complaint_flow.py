@@ -66,8 +66,11 @@ def test_file_assign_answer_rate_closes_the_complaint(page, browser, live_server
         assert "答复期限" in answer.inner_text()
         answer.get_by_role("link", name="宿舍热水器坏了").click()
         dispatcher.wait_for_url(re.compile(r"/complaints/\d+#step-\d+$"))
-        assert dispatcher.locator("[data-field=reply]").is_hidden()  # until 答复 is chosen
+        assert dispatcher.get_by_label("答复", exact=True).is_checked()  # answering is the default
+        dispatcher.get_by_label("申请延期", exact=True).check()
+        assert dispatcher.locator("[data-field=reply]").is_hidden()  # an extension asks no reply
         dispatcher.get_by_label("答复", exact=True).check()
+        assert dispatcher.locator("[data-field=reply]").is_visible()
         dispatcher.fill("#f-reply", "已安排维修，今日修复。")
         dispatcher.get_by_role("button", name="提交", exact=True).click()
         dispatcher.wait_for_url(f"{live_server}/complaints/department")
