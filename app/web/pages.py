@@ -28,6 +28,12 @@ def home() -> ResponseReturnValue:
     return page_cache.cached(render, posts_public.version)
 
 
+@bp.route("/favicon.ico")
+def favicon() -> ResponseReturnValue:
+    """Browsers ask for /favicon.ico whatever the page says: the same icon, not a 404 on every page."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/account", methods=["GET"])
 @login_required
 def account() -> ResponseReturnValue:

@@ -383,6 +383,7 @@ MATRIX: dict[str, Row] = {
     # ---------------------------------------------------------------- pages: public, accounts
     "GET /":                                r("200 200 200 200 200 200 200 200"),
     "GET /api-docs":                        r("200 200 200 200 200 200 200 200"),
+    "GET /favicon.ico":                     r("301 301 301 301 301 301 301 301"),
     "GET /login":                           r("200 302 302 302 302 302 302 302"),
     "POST /login":                          r("401 302 302 302 302 302 302 302", body=_login_form, fresh_actor=True),
     "POST /logout":                         r("login 302 302 302 302 302 302 302", fresh_actor=True),

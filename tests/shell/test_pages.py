@@ -190,3 +190,9 @@ def test_new_password_must_differ_from_the_current_one(client, world) -> None:
     same = client.post("/account/password", data={"current_password": PASSWORD, "new_password": PASSWORD,
                                                   "csrf_token": csrf_from(page)})
     assert same.status_code == 422 and "新密码不能与当前密码相同" in same.get_data(as_text=True)
+
+
+def test_every_page_has_an_icon_and_favicon_ico_is_not_a_404(client) -> None:
+    ico = client.get("/favicon.ico", follow_redirects=True)
+    assert ico.status_code == 200 and ico.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
