@@ -41,7 +41,7 @@ from app.workflow import tasks
 
 PROCESS_KEY = "assessment"
 READERS = roles.NATIONAL
-OPENERS = ("moe_reviewer", "process_admin")
+OPENERS = roles.SETTERS
 PILOT_STATUSES = roles.COUNTED_PILOT_STATUSES
 STATUS_LABELS = {"self_assessing": "自评中", "reviewing": "待评审", "rectifying": "限期整改中", "passed": "通过",
                  "failed": "不通过", "cancelled": "已终止"}

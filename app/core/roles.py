@@ -12,3 +12,6 @@ ORG_SCOPED_ROLES = frozenset({"university_admin", "dispatcher", "department_hand
 # The pilots the programme counts: certified by the ministry (designated) or declared (self_pilot);
 # not `applicant` (models.org.PILOT_STATUSES holds every status an org may have).
 COUNTED_PILOT_STATUSES = ("designated", "self_pilot")
+
+# Who sets what the universities must do: 育人号 deadlines, reporting periods, assessment rounds.
+SETTERS = ("moe_reviewer", "process_admin")

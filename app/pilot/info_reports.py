@@ -24,7 +24,7 @@ PILOT_STATUSES = roles.COUNTED_PILOT_STATUSES
 READERS = roles.NATIONAL
 
 
-CREATORS = ("moe_reviewer", "process_admin")
+CREATORS = roles.SETTERS
 
 
 def may_create(user: User) -> bool:

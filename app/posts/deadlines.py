@@ -27,7 +27,7 @@ PILOTS = roles.COUNTED_PILOT_STATUSES
 READERS = roles.NATIONAL
 
 
-CREATORS = ("moe_reviewer", "process_admin")
+CREATORS = roles.SETTERS
 
 
 def may_read(user: User) -> bool:
